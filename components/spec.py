@@ -180,6 +180,7 @@ class EndpointSpec(_Model):
 
 class StackSpec(_Model):
     project: str = "mlinfra"
+    base_dir: str = "."
     stack: str = "dev"
     cloud: Literal["aws", "azure", "gcp"]
     region: str
@@ -463,7 +464,7 @@ def _rollout(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
 
 
 # ------------------------------------------------------------------------------------------ the stack
-def parse_stack(config: dict[str, Any], stack: str = "dev", project: str = "mlinfra") -> StackSpec:
+def parse_stack(config: dict[str, Any], stack: str = "dev", project: str = "mlinfra", base_dir: str = ".") -> StackSpec:
     """Turn a flat Pulumi config (``{"mlinfra:cloud": "aws", "aws:region": ...}``) into a StackSpec.
 
     Raises ConfigError listing every problem found, including the cloud's own rules.
@@ -505,6 +506,8 @@ def parse_stack(config: dict[str, Any], stack: str = "dev", project: str = "mlin
         for key, raw in raw_endpoints.items():
             spec, errs = parse_endpoint(str(key), raw, f"{ns}endpoints")
             issues.extend(errs)
+            if isinstance(raw, dict) and isinstance(raw.get("model"), str) and raw["model"]:
+                issues.extend(_model_issues(f"{ns}endpoints.{key}.model", raw["model"], base_dir))
             if spec is not None:
                 endpoints[str(key)] = spec
     region = None
@@ -523,6 +526,7 @@ def parse_stack(config: dict[str, Any], stack: str = "dev", project: str = "mlin
         issues.raise_if_any()
     spec = StackSpec(
         project=project,
+        base_dir=str(base_dir),
         stack=stack,
         cloud=cloud,
         region=region,
@@ -535,6 +539,16 @@ def parse_stack(config: dict[str, Any], stack: str = "dev", project: str = "mlin
     issues.extend(validate_for_cloud(spec.cloud, spec.region, list(spec.endpoints.values()), spec.profile))
     issues.raise_if_any()
     return spec
+
+
+def _model_issues(path: str, ref: str, base_dir: str) -> list[ConfigIssue]:
+    from components._common.artifact import ModelRefError, resolve_model
+
+    try:
+        resolve_model(ref, base_dir)
+    except ModelRefError as exc:
+        return [ConfigIssue(path, ref, exc.problem, exc.allowed, exc.fix)]
+    return []
 
 
 def validate_for_cloud(cloud: str, region: str, endpoints: list[EndpointSpec], profile: str = "dev") -> list[ConfigIssue]:

@@ -1,0 +1,96 @@
+"""The offline plan: the real stack program under Pulumi mocks. No Pulumi CLI, credentials or network.
+
+``run_plan`` returns the canonical JSON plan of DESIGN.md: every resource the program declares (type, name,
+parent, inputs as the engine receives them with secrets masked, the mocked id and outputs, protect), the
+policy findings and the monthly cost range.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from components.spec import StackSpec, parse_stack
+from stacks.config import find_project_dir, project_name, read_stack_file, to_runtime
+
+PLAN_VERSION = 1
+
+
+def load_spec(stack: str, project_dir: str | Path | None = None) -> tuple[StackSpec, dict[str, Any], Path]:
+    """Read and validate ``Pulumi.<stack>.yaml``; raises ConfigError with every problem found."""
+    root = find_project_dir(project_dir or ".")
+    config = read_stack_file(root, stack)
+    spec = parse_stack(config, stack=stack, project=project_name(root), base_dir=str(root))
+    return spec, config, root
+
+
+def run_program(spec: StackSpec, config: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run ``stacks.program.build`` under recording mocks; return (resources, stack outputs)."""
+    import pulumi
+    from pulumi.runtime import mocks as pm
+    from pulumi.runtime import settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from stacks.mocks import Context, RecordingMocks, RecordingMonitor, mask_secrets
+    from stacks.program import build
+
+    ctx = Context(spec.project, spec.stack, spec.region, gcp_project=spec.gcp_project or "demo-project")
+    mocks = RecordingMocks(ctx)
+    monitor = RecordingMonitor(mocks)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    pm.set_mocks(mocks, project=spec.project, stack=spec.stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(to_runtime(config))
+    exports: dict[str, Any] = {}
+
+    def program() -> None:
+        endpoints = build(spec)
+        collected = {key: ep.exports() for key, ep in endpoints.items()}
+        pulumi.Output.from_input(collected).apply(exports.update)
+
+    _sync_await(run_pulumi_func(program))
+    # Registration order depends on the event loop; sort so the same program always gives the same plan.
+    resources = sorted((r.to_plan() for r in monitor.records), key=lambda r: r["urn"])
+    return resources, mask_secrets(exports)
+
+
+def run_plan(stack: str, project_dir: str | Path | None = None) -> dict[str, Any]:
+    spec, config, root = load_spec(stack, project_dir)
+    resources, exports = run_program(spec, config)
+    plan: dict[str, Any] = {
+        "version": PLAN_VERSION,
+        "project": spec.project,
+        "stack": spec.stack,
+        "cloud": spec.cloud,
+        "region": spec.region,
+        "profile": spec.profile,
+        "endpoints": sorted(spec.endpoints),
+        "resources": resources,
+        "outputs": exports,
+        "notes": notes_for(spec),
+    }
+    from policy import evaluate
+
+    plan["findings"] = evaluate(plan)
+    from stacks.cost import estimate
+
+    plan["cost"] = estimate(spec, resources)
+    return plan
+
+
+def notes_for(spec: StackSpec) -> list[str]:
+    """What a reader of the plan should know that no resource says (cloud limits, manual steps)."""
+    notes = []
+    if spec.cloud == "azure":
+        notes.append("Azure ML has no automatic rollback: promote or roll back by moving endpoint traffic (see README, Azure promotion).")
+    return notes
+
+
+def write_plan(plan: dict[str, Any], path: str | Path) -> None:
+    Path(path).write_text(canonical_json(plan))
+
+
+def canonical_json(plan: dict[str, Any]) -> str:
+    return json.dumps(plan, indent=2, sort_keys=True, default=str) + "\n"
