@@ -45,7 +45,7 @@ def prepare_out(out: Path) -> None:
         if p.is_dir():
             shutil.rmtree(p)
         else:
-            p.unlink()
+            p.unlink(missing_ok=True)
 
 
 def write_triton(out: Path, name: str, model_files: list[Path], config_text: str) -> Path:
