@@ -73,11 +73,35 @@ def run_plan(stack: str, project_dir: str | Path | None = None) -> dict[str, Any
     }
     from policy import evaluate
 
-    plan["findings"] = evaluate(plan)
+    plan["findings"] = sorted(evaluate(plan) + advisories(spec, resources), key=_finding_order)
     from stacks.cost import estimate
 
     plan["cost"] = estimate(spec, resources)
     return plan
+
+
+def advisories(spec: StackSpec, resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Warnings from the cloud's own module: what the config asks that this cloud does differently.
+
+    Each cloud's ``components.<cloud>.validate.advisories(endpoint, region, profile)`` returns
+    ``[{"rule", "severity", "message", "anchors"}]``; the finding is attached to the endpoint's component.
+    """
+    import importlib
+
+    module = importlib.import_module(f"components.{spec.cloud}.validate")
+    fn = getattr(module, "advisories", None)
+    if fn is None:
+        return []
+    components = {r["name"]: r["urn"] for r in resources if not r["custom"] and r["type"].startswith("mlinfra:")}
+    out = []
+    for key, ep in spec.endpoints.items():
+        for f in fn(ep, region=spec.region, profile=spec.profile):
+            out.append({"anchors": ["ours"], **f, "resource": components.get(key, key)})
+    return out
+
+
+def _finding_order(f: dict[str, Any]) -> tuple[int, str, str, str]:
+    return ({"error": 0, "warning": 1}.get(f.get("severity", ""), 2), f.get("rule", ""), f.get("resource", ""), f.get("message", ""))
 
 
 def notes_for(spec: StackSpec) -> list[str]:
