@@ -61,6 +61,6 @@ def cli_package(
             progress=progress,
         )
     except PackagingError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False, style="red")
+        err.print(f"error: {exc}", highlight=False, markup=False, style="red", soft_wrap=True)
         return exc.exit_code
     return 0

@@ -312,7 +312,11 @@ def _load_torch(model_path: Path) -> Any:
 
     errors = []
     try:
-        return torch.jit.load(str(model_path), map_location="cpu")
+        with warnings.catch_warnings():
+            warnings.simplefilter(
+                "ignore", DeprecationWarning
+            )  # torch.jit.load is deprecated in favour of export
+            return torch.jit.load(str(model_path), map_location="cpu")
     except Exception as exc:
         errors.append(f"torch.jit.load: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     try:

@@ -320,9 +320,41 @@ def to_fp16(src: Path, dst: Path, config: Fp16Config = Fp16Config()) -> Path:
         raise NotQuantizableError(f"fp16 conversion failed: {type(exc).__name__}: {exc}") from exc
     from .converters import save_onnx
 
+    topological_sort(half.graph)
     save_onnx(half, dst)
     try:
         check_onnx(dst)
     except PackagingError as exc:
         raise NotQuantizableError(f"the fp16 graph does not load: {exc}") from exc
     return dst
+
+
+def topological_sort(graph: object) -> None:
+    """Reorder ``graph.node`` so every node comes after the producers of its inputs (stable otherwise).
+
+    ONNX Runtime's fp16 converter appends the Cast nodes it adds for ``keep_io_types`` at the end of the node
+    list, which the full checker rejects.
+    """
+    nodes = list(graph.node)  # type: ignore[attr-defined]
+    available = {i.name for i in graph.input} | {i.name for i in graph.initializer} | {""}  # type: ignore[attr-defined]
+    produced_by_graph = {o for n in nodes for o in n.output}
+    ordered, pending = [], nodes
+    while pending:
+        rest = []
+        for node in pending:
+            if all(i in available or i not in produced_by_graph for i in node.input):
+                ordered.append(node)
+                available.update(node.output)
+            else:
+                rest.append(node)
+        if len(rest) == len(pending):  # a cycle: leave the order to the checker's verdict
+            ordered.extend(rest)
+            break
+        pending = rest
+    copies = []
+    for node in ordered:
+        copy = type(node)()
+        copy.CopyFrom(node)
+        copies.append(copy)
+    del graph.node[:]  # type: ignore[attr-defined]
+    graph.node.extend(copies)  # type: ignore[attr-defined]
