@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
@@ -190,10 +191,15 @@ class AzureStore:
             raise self._error(e, "upload", key) from e
         returned = r.get("content_md5")
         if returned and bytes(returned) != md5 and size <= self.max_single_put_size:
+            from azure.core import MatchConditions
+
+            # Remove exactly what this call created, so its sha256 metadata cannot vouch for bad bytes.
+            with contextlib.suppress(AzureError):
+                self._blob(key).delete_blob(etag=r.get("etag"), match_condition=MatchConditions.IfNotModified)
             raise StoreError(
                 f"Azure returned MD5 {base64.b64encode(bytes(returned)).decode()} for {self.uri(key)}, "
                 f"expected {base64.b64encode(md5).decode()}",
-                fix="run `mlinfra verify` on the version; do not publish its manifest",
+                fix="the bytes changed in transit or on disk; publish again",
             )
 
     def iter_bytes(self, key: str) -> Iterator[bytes]:

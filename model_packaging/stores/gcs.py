@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
@@ -93,7 +94,7 @@ class GcsStore:
         if isinstance(e, gx.PreconditionFailed):
             return AlreadyExists(f"{where} already exists")
         if isinstance(e, gx.NotFound):
-            if "bucket" in str(e).lower() and "object" not in str(e).lower():
+            if op == "upload" or ("bucket" in str(e).lower() and "object" not in str(e).lower()):
                 return StoreError(
                     f"bucket {self.root.bucket!r} does not exist",
                     where,
@@ -123,6 +124,10 @@ class GcsStore:
                 f"cannot reach GCS at {endpoint} for {op}: {type(e).__name__}",
                 where,
                 "check the network; STORAGE_EMULATOR_HOST points at an emulator",
+            )
+        if isinstance(e, gx.BadRequest) and any(w in str(e).lower() for w in ("md5", "crc32c", "checksum")):
+            return StoreError(
+                f"GCS rejected the bytes of {op}: checksum mismatch", where, "the local file changed; package again"
             )
         if type(e).__name__ == "DataCorruption":
             return StoreError(f"GCS checksum mismatch during {op}: {e}", where, "the local file changed; package again")
@@ -163,6 +168,7 @@ class GcsStore:
         md5, crc = _md5_crc32c(source)
         blob = self.bucket.blob(self.root.key(key))
         blob.metadata = {"sha256": sha256}
+        blob.md5_hash, blob.crc32c = md5, crc  # sent with the upload: GCS refuses bytes that do not match
         try:
             with open_source(source) as f:
                 blob.upload_from_file(
@@ -180,10 +186,13 @@ class GcsStore:
         if (blob.md5_hash and blob.md5_hash != md5) or (blob.crc32c and blob.crc32c != crc) or (
             blob.size is not None and int(blob.size) != size
         ):
+            # Remove exactly what this call created, so its sha256 metadata cannot vouch for bad bytes.
+            with contextlib.suppress(*self._errors()):
+                blob.delete(if_generation_match=blob.generation, timeout=self.timeout)
             raise StoreError(
                 f"GCS stored {self.uri(key)} with md5 {blob.md5_hash}, crc32c {blob.crc32c}, size {blob.size}; "
                 f"expected md5 {md5}, crc32c {crc}, size {size}",
-                fix="run `mlinfra verify` on the version; do not publish its manifest",
+                fix="the bytes changed in transit or on disk; publish again",
             )
 
     def iter_bytes(self, key: str) -> Iterator[bytes]:

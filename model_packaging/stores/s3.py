@@ -8,7 +8,8 @@
 - Large files (``multipart_threshold``, default 64 MiB) go up in parts (``part_size``, default 16 MiB,
   ``max_concurrency`` at a time), each with its own SHA256; any failure aborts the multipart upload, so
   no part lingers and nothing appears under the key.
-- Retries: botocore's ``standard`` mode (throttling, 5xx, dropped connections), ``max_attempts`` in all.
+- Retries: botocore's ``standard`` mode (throttling, 5xx, dropped connections), ``max_attempts`` in all
+  (default ``AWS_MAX_ATTEMPTS`` or 5).
 - SSE-KMS: ``sse_kms_key_id`` (or ``MLINFRA_S3_SSE_KMS_KEY_ID``) asks for SSE-KMS with that key and an
   S3 Bucket Key; without it the bucket's default encryption applies.
 - Credentials and endpoint come from the usual AWS chain (``AWS_PROFILE``, ``AWS_ACCESS_KEY_ID``, SSO,
@@ -53,6 +54,13 @@ _THROTTLE_OR_5XX = {
 _CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired"}
 
 
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
 def _b64(hexdigest_or_bytes: str | bytes) -> str:
     raw = bytes.fromhex(hexdigest_or_bytes) if isinstance(hexdigest_or_bytes, str) else hexdigest_or_bytes
     return base64.b64encode(raw).decode()
@@ -67,7 +75,7 @@ class S3Store:
         multipart_threshold: int = 64 * MiB,
         part_size: int = 16 * MiB,
         max_concurrency: int = 4,
-        max_attempts: int = 5,
+        max_attempts: int | None = None,
         endpoint_url: str | None = None,
         region_name: str | None = None,
         connect_timeout: float = 10,
@@ -86,7 +94,7 @@ class S3Store:
         self.part_size = max(part_size, 5 * MiB)
         self.max_concurrency = max(1, max_concurrency)
         config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+            retries={"mode": "standard", "max_attempts": max_attempts or _env_int("AWS_MAX_ATTEMPTS", 5)},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             user_agent_extra="mlinfra",
@@ -224,9 +232,10 @@ class S3Store:
             raise self._error(e, op, key) from e
         returned = r.get("ChecksumSHA256")
         if returned and returned != _b64(sha256):
+            self._delete_created(key, r.get("VersionId"))
             raise StoreError(
                 f"S3 returned SHA256 {returned} for {self.uri(key)}, expected {_b64(sha256)}",
-                fix="run `mlinfra verify` on the version; do not publish its manifest",
+                fix="the bytes changed in transit or on disk; publish again",
             )
 
     def _put_multipart(self, key: str, path: Path, sha256: str, size: int, progress: Progress | None) -> None:
@@ -300,15 +309,24 @@ class S3Store:
             )
             returned = (r.get("ChecksumSHA256") or "").split("-")[0]
             if returned and returned != composite:
+                self._delete_created(key, r.get("VersionId"))
                 raise StoreError(
                     f"S3 returned SHA256 {r['ChecksumSHA256']} for {self.uri(key)}, expected {composite}",
-                    fix="run `mlinfra verify` on the version; do not publish its manifest",
+                    fix="the bytes changed in transit or on disk; publish again",
                 )
         except BaseException as e:
             self._abort(full_key, upload_id)
             if isinstance(e, ClientError | BotoCoreError):
                 raise self._error(e, "multipart upload", key) from e
             raise
+
+    def _delete_created(self, key: str, version_id: str | None) -> None:
+        """Remove the object this store just created with bad bytes, so its sha256 cannot vouch for them."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        extra = {"VersionId": version_id} if version_id else {}
+        with contextlib.suppress(ClientError, BotoCoreError):
+            self.client.delete_object(Bucket=self.root.bucket, Key=self.root.key(key), **extra)
 
     def _abort(self, full_key: str, upload_id: str) -> None:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -284,6 +284,11 @@ def s3_backend(request, tmp_path, monkeypatch) -> Backend:
 
 
 @pytest.fixture
+def az_backend(request, tmp_path, monkeypatch) -> Backend:
+    return _make_backend("az", request, tmp_path, monkeypatch)
+
+
+@pytest.fixture
 def gs_backend(request, tmp_path, monkeypatch) -> Backend:
     return _make_backend("gs", request, tmp_path, monkeypatch)
 
