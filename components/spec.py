@@ -448,19 +448,27 @@ def _network(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
     return out
 
 
-@rule("rollout", "alerts")
-def _rollout(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
+@rule("rollout")
+def _rollout_steps(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
     r: Rollout = s["rollout"]
-    al: Alerts = s["alerts"]
     out = []
     if r.strategy in ("canary", "linear") and not (1 <= r.step_percent <= 50):
         out.append(ConfigIssue(f"{path}.rollout.stepPercent", r.step_percent, f"a {r.strategy} step must be 1..50 percent of capacity", "1..50", "set stepPercent to 50 or less (or use strategy: all-at-once)"))
     if r.mirror_percent > 50:
         out.append(ConfigIssue(f"{path}.rollout.mirrorPercent", r.mirror_percent, "mirror traffic above 50 percent", "0..50", "set mirrorPercent to 50 or less"))
-    enabled = [n for n in ("latency_p99_ms", "error_rate_percent", "cpu_utilization_percent", "gpu_utilization_percent", "memory_utilization_percent") if getattr(al, n) is not None]
-    if r.auto_rollback and not enabled:
-        out.append(ConfigIssue(f"{path}.rollout.autoRollback", True, "auto-rollback needs at least one alarm, and every alert is off", "autoRollback: false, or at least one alerts.* threshold", "turn an alert back on (e.g. alerts.errorRatePercent: 1) or set autoRollback: false"))
     return out
+
+
+@rule("rollout", "alerts", "compute")
+def _rollback_needs_alarms(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
+    r: Rollout = s["rollout"]
+    al: Alerts = s["alerts"]
+    names = ["latency_p99_ms", "error_rate_percent", "cpu_utilization_percent", "memory_utilization_percent"]
+    if s["compute"].accelerator == "gpu":
+        names.append("gpu_utilization_percent")
+    if r.auto_rollback and all(getattr(al, n) is None for n in names):
+        return [ConfigIssue(f"{path}.rollout.autoRollback", True, "auto-rollback needs at least one alarm, and every alert is off", "autoRollback: false, or at least one alerts.* threshold", "turn an alert back on (e.g. alerts.errorRatePercent: 1) or set autoRollback: false")]
+    return []
 
 
 # ------------------------------------------------------------------------------------------ the stack

@@ -83,6 +83,8 @@ def edit_endpoint(config: dict[str, Any], path: str, value: Any, endpoint: str |
     ep = eps[endpoint or next(iter(eps))]
     *parents, leaf = path.split(".")
     for p in parents:
-        ep = ep.setdefault(p, {}) or {}
+        if not isinstance(ep.get(p), dict):
+            ep[p] = {}
+        ep = ep[p]
     ep[leaf] = value
     return config
