@@ -7,13 +7,13 @@
 # - moto[server] (S3) and gcp-storage-emulator (GCS) are Python packages in the `dev` extra of
 #   pyproject.toml; this script only checks they import, it does not pip-install them.
 #
-# Environment: AZURITE_VERSION (default 3) to pin another release; PYTHON (default .venv/bin/python
-# if it exists, else python3).
+# Environment: AZURITE_VERSION (default 3.35.0, the release the tests run on); PYTHON (default
+# .venv/bin/python if it exists, else python3).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-version="${AZURITE_VERSION:-3}"
+version="${AZURITE_VERSION:-3.35.0}"
 bin="$here/node_modules/.bin/azurite-blob"
 
 if [[ -x "$bin" ]]; then

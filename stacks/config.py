@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,8 @@ def from_runtime() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in raw.items():
         if isinstance(v, str) and v[:1] in "{[":
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 v = json.loads(v)
-            except json.JSONDecodeError:
-                pass
         out[k] = v
     return out
 

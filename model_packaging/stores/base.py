@@ -212,7 +212,7 @@ def resolve(uri: str | None) -> StoreURI:
     if not pattern.match(bucket) or ".." in bucket:
         raise StoreError(
             f"invalid bucket name {bucket!r} in {uri!r}",
-            fix="3-63 lowercase letters, digits, '-' and '.'" + (" and '_'" if scheme == "gs" else ""),
+            fix="3-63 lowercase letters, digits, " + ("'-', '_' and '.'" if scheme == "gs" else "'-' and '.'"),
         )
     return StoreURI(scheme, bucket=bucket, prefix=prefix)
 
