@@ -181,7 +181,8 @@ class AwsEndpoint(pulumi.ComponentResource):
                 "primary_container": {"image": image, "model_data_url": self.model_data_url, "environment": env, "mode": "SingleModel"},
                 "enable_network_isolation": n.isolation,
                 "vpc_config": {"subnets": n.subnet_ids, "security_group_ids": n.security_group_ids} if n.subnet_ids else None,
-                "tags": self._tags,
+                # policy rule aws-sagemaker-network-isolation reads the opt-out reason from this tag
+                "tags": {**self._tags, **({"mlinfra-isolation-opt-out": _tag_value(n.isolation_opt_out_reason or "")} if not n.isolation else {})},
             }),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy, *artifact_deps]),
         )
@@ -618,6 +619,13 @@ def _topic_policy(topic_arn: str, account: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+def _tag_value(text: str) -> str:
+    """Free text as an AWS tag value (letters, digits, spaces and _.:/=+-@; at most 256 characters)."""
+    import re
+
+    return re.sub(r"[^\w\s.:/=+\-@]", " ", text).strip()[:256] or "unspecified"
 
 
 def _s3_object_arn(prefix: str) -> str:
