@@ -53,6 +53,10 @@ class AlreadyExists(StoreError):
     """A create-only write found the key taken (S3 412, Azure 409/412, GCS 412, an existing file)."""
 
 
+class OverwriteRefused(StoreError):
+    """A key holds different bytes than the ones being published: published versions are immutable."""
+
+
 class NotFound(StoreError):
     """The object does not exist."""
 

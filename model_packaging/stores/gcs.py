@@ -49,7 +49,7 @@ def _md5_crc32c(source: Path | bytes) -> tuple[str, str]:
 
 
 class GcsStore:
-    def __init__(self, root: StoreURI, *, retry_deadline: float = 120, timeout: float = 60) -> None:
+    def __init__(self, root: StoreURI, *, retry_deadline: float = 60, timeout: float = 60) -> None:
         try:
             from google.api_core.exceptions import GoogleAPIError
             from google.auth.exceptions import GoogleAuthError

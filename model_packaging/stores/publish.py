@@ -32,6 +32,7 @@ from .base import (
     AlreadyExists,
     NotFound,
     ObjectInfo,
+    OverwriteRefused,
     Store,
     StoreError,
     StoreURI,
@@ -174,7 +175,7 @@ def _same_or_refuse(store: Store, key: str, sha256: str, size: int, info: Object
     if info.size == size and _stored_sha256(store, key, info) == sha256:
         return
     found = f"size {info.size}" + (f", sha256 {info.sha256}" if info.sha256 and info.size == size else "")
-    raise StoreError(
+    raise OverwriteRefused(
         f"refusing to overwrite {store.uri(key)}: it exists with different content ({found}; "
         f"this package has size {size}, sha256 {sha256})",
         fix="published versions are immutable. If no manifest.json exists next to it, the object is left "
@@ -320,9 +321,7 @@ def publish(
     msha = hashlib.sha256(manifest_bytes).hexdigest()
     try:
         wrote = _create(st, mkey, manifest_bytes, msha, len(manifest_bytes), retry, None)
-    except StoreError as e:
-        if not e.what.startswith("refusing to overwrite"):
-            raise
+    except OverwriteRefused:
         # A concurrent publisher of the same files won the manifest with other measurements: fine.
         result.warnings += _check_stored_manifest(st, mkey, manifest)
         result.files_skipped.append(mf.MANIFEST)
@@ -339,7 +338,7 @@ def _check_stored_manifest(st: Store, mkey: str, manifest: mf.Manifest) -> list[
     """The manifest key exists. Same file listing: already published (warnings). Else refuse."""
     stored = _read_manifest(st, mkey)
     if stored.digest != manifest.digest or stored.files != manifest.files:
-        raise StoreError(
+        raise OverwriteRefused(
             f"refusing to overwrite {st.uri(mkey)}: a manifest with a different file listing is stored there",
             fix="the stored manifest does not match its own key; run `mlinfra verify` on it and investigate",
         )

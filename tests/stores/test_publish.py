@@ -9,6 +9,7 @@ import pytest
 from model_packaging import manifest as mf
 from model_packaging.stores import (
     AlreadyExists,
+    OverwriteRefused,
     RetryPolicy,
     StoreError,
     TransientStoreError,
@@ -226,3 +227,34 @@ def test_fails_local_directory_that_does_not_match_its_manifest(backend, package
         publish(d, backend.open())
     assert "model.tar.gz: size" in err.value.what
     assert backend.list_keys() == []
+
+
+def test_concurrent_publisher_won_the_manifest_with_other_measurements(backend, package):
+    d, m = package()
+    theirs = m.model_copy(update={"measurements": {"seed": "their run"}}).to_json().encode()
+    st = FaultyStore(backend.open()).race(f"*/{mf.MANIFEST}", theirs)
+    result = publish(d, st, retry=FAST)
+    assert any("kept the stored one" in w for w in result.warnings)
+    assert b"".join(st.iter_bytes(_vkey(m, mf.MANIFEST))) == theirs
+    assert verify(result.uri) == []
+
+
+def test_fails_stored_manifest_with_another_file_listing(backend, package):
+    d, m = package()
+    other_files = dict(m.files)
+    other_files.pop(mf.ARCHIVE)
+    forged = m.model_copy(update={"files": other_files}).to_json().encode()
+    backend.tamper(_vkey(m, mf.MANIFEST), forged)
+    with pytest.raises(OverwriteRefused, match="different file listing"):
+        publish(d, backend.open())
+    # verify takes the version folder too, and says the forged manifest does not match its digest.
+    problems = verify(f"{backend.uri}/iris/sha256-{m.digest}")
+    assert problems[0] == f"{mf.MANIFEST}: the digest does not match its file listing"
+
+
+def test_a_different_stored_report_is_kept_with_a_warning(backend, package):
+    d, m = package()
+    backend.tamper(_vkey(m, "report.md"), b"# an older report\n")
+    result = publish(d, backend.open())
+    assert any(w.startswith("report.md: a different report is already stored") for w in result.warnings)
+    assert verify(result.uri) == []
