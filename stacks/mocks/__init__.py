@@ -130,7 +130,8 @@ class RecordingMocks(pm.Mocks):
 
 
 def _cloud_rules(cloud: str):
-    name = {"aws": "aws", "azure-native": "azure", "gcp": "gcp"}.get(cloud)
+    # pulumi-python: dynamic resources (the GCP Vertex deployment); gcp's rules answer only the ones they know.
+    name = {"aws": "aws", "azure-native": "azure", "gcp": "gcp", "pulumi-python": "gcp"}.get(cloud)
     if name is None:
         return None
     try:
