@@ -400,6 +400,8 @@ class GcpEndpoint(pulumi.ComponentResource):
             template["gpu_zonal_redundancy_disabled"] = not self.options.gpuZonalRedundancy
         if self.options.vpcSubnetwork:
             template["vpc_access"] = {"network_interfaces": [{"subnetwork": self.options.vpcSubnetwork}], "egress": "PRIVATE_RANGES_ONLY"}
+        # A public service records why (network.publicReason) where the policy rules read it.
+        public = {"mlinfra-public-reason": labels({"r": n.public_reason or "yes"})["r"]} if (n.allow_unauthenticated or n.ingress == "all") else {}
         self.service = gcp.cloudrunv2.Service(
             name,
             **self._over("service", {
@@ -410,7 +412,8 @@ class GcpEndpoint(pulumi.ComponentResource):
                 "ingress": "INGRESS_TRAFFIC_INTERNAL_ONLY" if n.private else INGRESS[n.ingress],
                 "invoker_iam_disabled": False,
                 "deletion_protection": False,
-                "labels": self.labels,
+                "labels": {**self.labels, **public},
+                "annotations": {"mlinfra.dev/public-reason": n.public_reason} if public else None,
                 "template": template,
                 "traffics": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}],
             }),
