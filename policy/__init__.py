@@ -1,5 +1,15 @@
 """The security and reliability rules of SECURITY.md, run on any plan (``mlinfra plan``, ``mlinfra check``)
-and as a Pulumi policy pack (``pulumi preview --policy-pack policy/``)."""
+and as a Pulumi policy pack (``pulumi preview --policy-pack policy/``).
+
+Entry points:
+
+- ``evaluate(plan) -> findings``: every rule on one plan's resources;
+- ``transitions(base_plan, head_plan) -> findings``: rules on a change between two plans (``mlinfra diff``);
+- ``policy.cli.check(plan_path, fmt) -> exit code``: ``mlinfra check PLAN.json``;
+- ``policy.export``: a plan as Terraform JSON and an ARM template, for checkov and other scanners.
+
+A finding is ``{"rule", "severity" (error | warning), "resource" (urn), "message", "anchors"}``.
+"""
 
 from __future__ import annotations
 
@@ -11,3 +21,13 @@ def evaluate(plan: dict[str, Any]) -> list[dict[str, Any]]:
     from policy.engine import evaluate_plan
 
     return evaluate_plan(plan)
+
+
+def transitions(base_plan: dict[str, Any], head_plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Findings about going from ``base_plan`` to ``head_plan`` (sorted like ``evaluate``)."""
+    from policy.transitions import evaluate_transition
+
+    return evaluate_transition(base_plan, head_plan)
+
+
+__all__ = ["evaluate", "transitions"]

@@ -223,7 +223,7 @@ class Stack:
     def refers(self, r: Res, key: str, target: Res) -> bool:
         """Does input ``key`` of ``r`` refer to ``target``? By property dependency, or by value."""
         deps = r.raw.get("propertyDependencies")
-        if isinstance(deps, dict) and target.urn in as_list(deps.get(key)):
+        if isinstance(deps, dict) and target.urn in as_list(deps.get(key.split(".")[0])):
             return True
         ids = target.identities()
         value = get(r.inputs, key)
