@@ -98,7 +98,21 @@ class AzureStore:
                 from azure.identity import DefaultAzureCredential
             except ImportError as e:  # pragma: no cover
                 raise StoreError("az:// stores need azure-identity", fix="pip install 'mlinfra[azure]'") from e
-            self.service = BlobServiceClient(url, credential=DefaultAzureCredential(), **options)
+            from azure.core.exceptions import ClientAuthenticationError
+
+            credential = DefaultAzureCredential()
+            try:
+                # Fail fast, once: without this, every request's retries would walk the credential chain
+                # again (IMDS probes included) before saying there are no credentials.
+                credential.get_token("https://storage.azure.com/.default")
+            except ClientAuthenticationError as e:
+                raise StoreError(
+                    "no usable Azure credentials (DefaultAzureCredential found none that works)",
+                    str(root),
+                    "run `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET (or use a "
+                    "managed identity); AZURE_STORAGE_CONNECTION_STRING for an emulator",
+                ) from e
+            self.service = BlobServiceClient(url, credential=credential, **options)
         self.container = self.service.get_container_client(root.bucket)
 
     def uri(self, key: str) -> str:

@@ -11,8 +11,21 @@ from pathlib import Path
 from .base import StoreError
 
 
+def _quiet_sdk_loggers() -> None:
+    """The Azure SDKs log every failed credential and request at WARNING; our errors say it once, better.
+    Only loggers nobody configured are quietened."""
+    import logging
+
+    for name in ("azure.identity", "azure.core.pipeline.policies.http_logging_policy"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.ERROR)
+
+
 def _consoles(console):
     from rich.console import Console
+
+    _quiet_sdk_loggers()
 
     out = console or Console()
     err = console or Console(stderr=True)

@@ -112,3 +112,52 @@ def test_fails_verify_exit_2_on_a_uri_that_is_not_a_manifest(tmp_path):
     console, buf = _console()
     assert verify_command("s3://bucket/models/iris", console=console) == 2
     assert "is not a published manifest URI" in buf.getvalue()
+
+
+def _no_credentials(monkeypatch, tmp_path):
+    for var in list(os.environ):
+        if var.startswith(("AWS_", "AZURE_", "GOOGLE_", "CLOUDSDK_", "MLINFRA_")) or var in (
+            "STORAGE_EMULATOR_HOST",
+            "GCLOUD_PROJECT",
+        ):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "none"))
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+
+
+@pytest.mark.parametrize(
+    ("store", "message", "fix"),
+    [
+        ("s3://acme-models/prod", "no AWS credentials", "AWS_PROFILE"),
+        ("gs://acme-models/prod", "no usable Google Cloud credentials", "gcloud auth application-default login"),
+    ],
+)
+def test_fails_exit_2_without_credentials(package, tmp_path, monkeypatch, store, message, fix):
+    _no_credentials(monkeypatch, tmp_path)
+    d, _ = package()
+    console, buf = _console()
+    assert publish_command(d, store, console=console) == 2
+    out = buf.getvalue()
+    assert message in out and fix in out and "Traceback" not in out
+
+
+def test_fails_exit_2_without_azure_credentials(package, tmp_path, monkeypatch):
+    """DefaultAzureCredential is asked once, up front (a stand-in here that finds nothing)."""
+    import azure.identity
+    from azure.core.exceptions import ClientAuthenticationError
+
+    class NoCredential:
+        def get_token(self, *scopes, **kwargs):
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+    _no_credentials(monkeypatch, tmp_path)
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", NoCredential)
+    d, _ = package()
+    console, buf = _console()
+    assert publish_command(d, "az://acmemodels/prod", console=console) == 2
+    out = buf.getvalue()
+    assert "no usable Azure credentials" in out and "az login" in out and "Traceback" not in out
