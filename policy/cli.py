@@ -25,7 +25,9 @@ def load_plan(path: str | Path) -> dict[str, Any]:
     """Read and structurally validate a plan file. Raises PlanFileError."""
     p = Path(path)
     if not p.is_file():
-        raise PlanFileError(f"{p}: no such plan file; write one with `mlinfra plan --stack STACK --out {p.name}`")
+        raise PlanFileError(
+            f"{p}: no such plan file; write one with `mlinfra plan --stack STACK --out {p.name}`"
+        )
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -33,7 +35,9 @@ def load_plan(path: str | Path) -> dict[str, Any]:
     try:
         plan = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PlanFileError(f"{p}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+        raise PlanFileError(
+            f"{p}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
     validate_plan(plan, str(p))
     return plan
 
@@ -42,7 +46,9 @@ def validate_plan(plan: Any, where: str = "plan") -> None:
     """The parts of the plan format (DESIGN.md) the rules rely on. Raises PlanFileError listing every problem."""
     problems: list[str] = []
     if not isinstance(plan, dict):
-        raise PlanFileError(f"{where}: a plan is a JSON object with a 'resources' list, not {type(plan).__name__}")
+        raise PlanFileError(
+            f"{where}: a plan is a JSON object with a 'resources' list, not {type(plan).__name__}"
+        )
     resources = plan.get("resources")
     if not isinstance(resources, list):
         problems.append(f"'resources' must be a list (found {type(resources).__name__})")
@@ -70,7 +76,11 @@ def validate_plan(plan: Any, where: str = "plan") -> None:
                 problems.append(f"{at}.urn {urn!r} appears twice")
             seen.add(urn)
     if problems:
-        raise PlanFileError(f"{where}: not a valid mlinfra plan:\n  - " + "\n  - ".join(problems[:20]) + ("\n  - ..." if len(problems) > 20 else ""))
+        raise PlanFileError(
+            f"{where}: not a valid mlinfra plan:\n  - "
+            + "\n  - ".join(problems[:20])
+            + ("\n  - ..." if len(problems) > 20 else "")
+        )
 
 
 def summary(findings: list[dict[str, Any]]) -> dict[str, int]:
@@ -88,7 +98,9 @@ def render_text(findings: list[dict[str, Any]]) -> str:
     lines = []
     for f in findings:
         anchors = ", ".join(f.get("anchors") or [])
-        lines.append(f"{f['severity'].upper():7} {f['rule']}  {f['resource']}\n        {f['message']}\n        anchors: {anchors}")
+        lines.append(
+            f"{f['severity'].upper():7} {f['rule']}  {f['resource']}\n        {f['message']}\n        anchors: {anchors}"
+        )
     s = summary(findings)
     lines.append(f"{s['errors']} error(s), {s['warnings']} warning(s)")
     return "\n".join(lines) + "\n"
@@ -108,7 +120,19 @@ def check(plan_path: str, fmt: str = "text", out: TextIO | None = None, err: Tex
         return 2
     findings = evaluate_plan(plan)
     if fmt == "json":
-        out.write(json.dumps({"plan": str(plan_path), "stack": plan.get("stack"), "findings": findings, "summary": summary(findings)}, indent=2, sort_keys=True) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "plan": str(plan_path),
+                    "stack": plan.get("stack"),
+                    "findings": findings,
+                    "summary": summary(findings),
+                },
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
     else:
         out.write(render_text(findings))
     return exit_code(findings)
@@ -120,7 +144,9 @@ def rules_table() -> str:
     from policy.transitions import TRANSITION_RULES
 
     rows = ["| rule | cloud | severity | what it requires | anchors |", "|---|---|---|---|---|"]
-    rules = sorted(load_rules().values(), key=lambda r: ({"aws": 0, "azure": 1, "gcp": 2, "any": 3}[r.cloud], r.id))
+    rules = sorted(
+        load_rules().values(), key=lambda r: ({"aws": 0, "azure": 1, "gcp": 2, "any": 3}[r.cloud], r.id)
+    )
     for r in [*rules, *TRANSITION_RULES.values()]:
         kind = " (plan-to-plan)" if r.kind == "transition" else ""
         rows.append(f"| `{r.id}` | {r.cloud} | {r.severity} | {r.title}{kind} | {', '.join(r.anchors)} |")

@@ -61,7 +61,9 @@ def _register(rule: Rule) -> None:
     RULES[rule.id] = rule
 
 
-def resource_rule(id: str, *, severity: str, types: Iterable[str], anchors: Iterable[str], title: str, fix: str, cloud: str):
+def resource_rule(
+    id: str, *, severity: str, types: Iterable[str], anchors: Iterable[str], title: str, fix: str, cloud: str
+):
     """Register ``fn(r: Res) -> Iterable[str]`` as a rule on each resource of ``types``."""
 
     def register(fn: Callable[[Res], Iterable[str]]) -> Callable[[Res], Iterable[str]]:
@@ -71,10 +73,21 @@ def resource_rule(id: str, *, severity: str, types: Iterable[str], anchors: Iter
     return register
 
 
-def stack_rule(id: str, *, severity: str, anchors: Iterable[str], title: str, fix: str, cloud: str, types: Iterable[str] = ()):
+def stack_rule(
+    id: str,
+    *,
+    severity: str,
+    anchors: Iterable[str],
+    title: str,
+    fix: str,
+    cloud: str,
+    types: Iterable[str] = (),
+):
     """Register ``fn(s: Stack) -> Iterable[(urn, message)]`` as a rule over the whole stack."""
 
-    def register(fn: Callable[[Stack], Iterable[tuple[str, str]]]) -> Callable[[Stack], Iterable[tuple[str, str]]]:
+    def register(
+        fn: Callable[[Stack], Iterable[tuple[str, str]]],
+    ) -> Callable[[Stack], Iterable[tuple[str, str]]]:
         _register(Rule(id, severity, title, fix, tuple(anchors), tuple(types), "stack", cloud, fn))
         return fn
 
@@ -116,7 +129,7 @@ def as_list(value: Any) -> list[Any]:
 
 
 def is_unknown(value: Any) -> bool:
-    return value == UNKNOWN or value == SECRET
+    return value in (UNKNOWN, SECRET)
 
 
 def truthy(value: Any) -> bool | None:
@@ -210,7 +223,13 @@ class Res:
 class Stack:
     """All resources of a plan, with lookups by type, urn and reference."""
 
-    def __init__(self, resources: list[dict[str, Any]], profile: str = "dev", cloud: str | None = None, notes: list[Any] | None = None):
+    def __init__(
+        self,
+        resources: list[dict[str, Any]],
+        profile: str = "dev",
+        cloud: str | None = None,
+        notes: list[Any] | None = None,
+    ):
         self.resources = [Res(r) for r in resources if isinstance(r, dict)]
         self.by_urn = {r.urn: r for r in self.resources}
         self.profile = profile
@@ -240,7 +259,9 @@ class Stack:
     def find_by_value(self, value: Any, *types: str) -> list[Res]:
         if not isinstance(value, str) or is_unknown(value):
             return []
-        return [t for t in self.of(*types) if value in t.identities() or _arn_prefix_match(value, t.identities())]
+        return [
+            t for t in self.of(*types) if value in t.identities() or _arn_prefix_match(value, t.identities())
+        ]
 
     def component_of(self, r: Res) -> Res | None:
         """The nearest mlinfra component above ``r`` (custom=False, type mlinfra:*)."""
@@ -263,7 +284,11 @@ class Stack:
 
 def _arn_prefix_match(value: str, ids: set[str]) -> bool:
     """A KMS alias ARN or key ARN is often given where a key id is expected (and the reverse)."""
-    return any(i.endswith("/" + value) or value.endswith("/" + i) for i in ids if i.startswith("arn:") or value.startswith("arn:"))
+    return any(
+        i.endswith("/" + value) or value.endswith("/" + i)
+        for i in ids
+        if i.startswith("arn:") or value.startswith("arn:")
+    )
 
 
 # ------------------------------------------------------------------------------------------- running
@@ -271,7 +296,13 @@ def finding(rule: Rule, urn: str, message: str) -> dict[str, Any]:
     text = message.rstrip(". ")
     if rule.fix and rule.fix.lower() not in text.lower():
         text = f"{text}. Fix: {rule.fix}"
-    return {"rule": rule.id, "severity": rule.severity, "resource": urn, "message": text, "anchors": list(rule.anchors)}
+    return {
+        "rule": rule.id,
+        "severity": rule.severity,
+        "resource": urn,
+        "message": text,
+        "anchors": list(rule.anchors),
+    }
 
 
 def run_resource_rule(rule: Rule, r: Res) -> list[dict[str, Any]]:
@@ -285,7 +316,10 @@ def run_stack_rule(rule: Rule, s: Stack) -> list[dict[str, Any]]:
 
 
 def evaluate_resources(
-    resources: list[dict[str, Any]], profile: str = "dev", cloud: str | None = None, notes: list[Any] | None = None
+    resources: list[dict[str, Any]],
+    profile: str = "dev",
+    cloud: str | None = None,
+    notes: list[Any] | None = None,
 ) -> list[dict[str, Any]]:
     rules = load_rules()
     s = Stack(resources, profile=profile, cloud=cloud, notes=notes)
@@ -321,7 +355,12 @@ def _dedupe(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def finding_order(f: dict[str, Any]) -> tuple[int, str, str, str]:
-    return ({"error": 0, "warning": 1}.get(f.get("severity", ""), 2), str(f.get("rule", "")), str(f.get("resource", "")), str(f.get("message", "")))
+    return (
+        {"error": 0, "warning": 1}.get(f.get("severity", ""), 2),
+        str(f.get("rule", "")),
+        str(f.get("resource", "")),
+        str(f.get("message", "")),
+    )
 
 
 def sort_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -23,9 +23,7 @@ def plain(value: Any) -> Any:
     """Unwrap pulumi-policy's unknown-checking proxies into plain values; unknowns become ``UNKNOWN``."""
     from pulumi_policy import proxy
 
-    if isinstance(value, proxy._DictProxy):
-        value = value["__target"]
-    elif isinstance(value, proxy._ListProxy):
+    if isinstance(value, (proxy._DictProxy, proxy._ListProxy)):
         value = value["__target"]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
@@ -77,7 +75,8 @@ def resources_from_stack_args(args: Any) -> list[dict[str, Any]]:
                 "type": r.resource_type,
                 "name": r.name,
                 "parent": r.parent.urn if r.parent is not None else getattr(r.opts, "parent", None),
-                "custom": not r.resource_type.startswith("mlinfra:") and r.resource_type != "pulumi:pulumi:Stack",
+                "custom": not r.resource_type.startswith("mlinfra:")
+                and r.resource_type != "pulumi:pulumi:Stack",
                 "id": props.get("id") if isinstance(props.get("id"), str) else None,
                 "inputs": props,
                 "outputs": {k: v for k, v in props.items() if isinstance(v, str)},
@@ -117,17 +116,33 @@ def stack_validation(rule: Rule):
 
 def build_policies() -> list[Any]:
     """One pulumi-policy Policy per rule of the engine."""
-    from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy
+    from pulumi_policy import (
+        EnforcementLevel,
+        PolicyConfigSchema,
+        ResourceValidationPolicy,
+        StackValidationPolicy,
+    )
 
     policies: list[Any] = []
     for rule in sorted(load_rules().values(), key=lambda r: r.id):
         level = EnforcementLevel.MANDATORY if rule.severity == "error" else EnforcementLevel.ADVISORY
         description = f"{rule.title} [{', '.join(rule.anchors)}]"
-        common = {"name": rule.id, "description": description, "enforcement_level": level, "remediation_steps": rule.fix}
+        common = {
+            "name": rule.id,
+            "description": description,
+            "enforcement_level": level,
+            "remediation_steps": rule.fix,
+        }
         if rule.kind == "resource":
             policies.append(ResourceValidationPolicy(validate=resource_validation(rule), **common))
         else:
-            policies.append(StackValidationPolicy(validate=stack_validation(rule), config_schema=PolicyConfigSchema(PROFILE_SCHEMA), **common))
+            policies.append(
+                StackValidationPolicy(
+                    validate=stack_validation(rule),
+                    config_schema=PolicyConfigSchema(PROFILE_SCHEMA),
+                    **common,
+                )
+            )
     return policies
 
 
@@ -135,4 +150,17 @@ def serve() -> None:
     """Start the pack (called by ``policy/__main__.py`` when the Pulumi CLI runs it)."""
     from pulumi_policy import PolicyPack
 
-    PolicyPack(name=PACK_NAME, policies=build_policies(), description="mlinfra: the security and reliability rules of SECURITY.md")
+    PolicyPack(
+        name=PACK_NAME,
+        policies=build_policies(),
+        description="mlinfra: the security and reliability rules of SECURITY.md",
+    )
+
+
+def prod_config() -> dict[str, dict[str, str]]:
+    """The ``--policy-pack-config`` document that turns on the production rules (policy/prod-config.json)."""
+    return {
+        r.id: {"profile": "prod"}
+        for r in sorted(load_rules().values(), key=lambda r: r.id)
+        if r.kind == "stack"
+    }

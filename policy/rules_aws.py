@@ -22,18 +22,27 @@ from policy.engine import (
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
 BUCKETS = (BUCKET, BUCKET_V2)
-SSE = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+SSE = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
 VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
 PAB = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
 OWNERSHIP = ("aws:s3/bucketOwnershipControls:BucketOwnershipControls",)
 BUCKET_POLICY = ("aws:s3/bucketPolicy:BucketPolicy",)
-LIFECYCLE = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+LIFECYCLE = (
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+)
 LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
 KMS_KEY = "aws:kms/key:Key"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 POLICY = "aws:iam/policy:Policy"
-ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment")
+ATTACHMENTS = (
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+)
 MODEL = "aws:sagemaker/model:Model"
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
@@ -64,10 +73,14 @@ NO_RESOURCE_LEVEL = (
     "kms:listkeys",
     "s3:listallmybuckets",
 )
-FULL_ACCESS = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/(.*/)?(AdministratorAccess|PowerUserAccess|[A-Za-z0-9]*FullAccess[A-Za-z0-9_]*)$")
+FULL_ACCESS = re.compile(
+    r"arn:aws[a-z-]*:iam::aws:policy/(.*/)?(AdministratorAccess|PowerUserAccess|[A-Za-z0-9]*FullAccess[A-Za-z0-9_]*)$"
+)
 # Local NVMe instance storage (SageMaker refuses a KMS volume key). The catalog knows the types it lists;
 # this pattern covers the families it does not.
-NVME_FAMILY = re.compile(r"^ml\.(g4dn|g5|g6|g6e|gr6|p4d|p4de|p5|p5e|p5en|c5d|m5d|r5d|c6id|m6id|r6id|m5ad|inf2|trn1|trn1n)\.")
+NVME_FAMILY = re.compile(
+    r"^ml\.(g4dn|g5|g6|g6e|gr6|p4d|p4de|p5|p5e|p5en|c5d|m5d|r5d|c6id|m6id|r6id|m5ad|inf2|trn1|trn1n)\."
+)
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -127,7 +140,12 @@ def local_nvme(instance_type: str) -> bool:
 
 def _has_note(s: Stack, rule: str, r: Res) -> bool:
     for n in s.notes:
-        if isinstance(n, dict) and n.get("rule") == rule and n.get("resource") in (r.urn, r.name) and str(n.get("reason") or "").strip():
+        if (
+            isinstance(n, dict)
+            and n.get("rule") == rule
+            and n.get("resource") in (r.urn, r.name)
+            and str(n.get("reason") or "").strip()
+        ):
             return True
     return False
 
@@ -143,7 +161,10 @@ def _has_note(s: Stack, rule: str, r: Res) -> bool:
     cloud="aws",
 )
 def kms_rotation(r: Res) -> Iterable[str]:
-    if r.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT") not in ("SYMMETRIC_DEFAULT", None) or r.get("keySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
+    if (
+        r.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT") not in ("SYMMETRIC_DEFAULT", None)
+        or r.get("keySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT"
+    ):
         return  # asymmetric and HMAC keys cannot rotate
     v = truthy(r.get("enableKeyRotation"))
     if v is not True and not is_unknown(r.get("enableKeyRotation")):
@@ -156,7 +177,7 @@ def kms_rotation(r: Res) -> Iterable[str]:
     types=[KMS_KEY],
     anchors=["CKV_AWS_33", "CKV2_AWS_64"],
     title="A KMS key has an explicit key policy and no statement allows a wildcard principal.",
-    fix="give the key an explicit policy whose Allow statements name the account root, a role or a service principal (never \"*\")",
+    fix='give the key an explicit policy whose Allow statements name the account root, a role or a service principal (never "*")',
     cloud="aws",
 )
 def kms_policy(r: Res) -> Iterable[str]:
@@ -172,7 +193,7 @@ def kms_policy(r: Res) -> Iterable[str]:
         return
     for i, st in enumerate(statements(d)):
         if _allows(st) and _wildcard_principal(st):
-            yield f"key policy {_label(st, i)} allows principal \"*\""
+            yield f'key policy {_label(st, i)} allows principal "*"'
 
 
 # =========================================================================================== IAM
@@ -181,7 +202,7 @@ def kms_policy(r: Res) -> Iterable[str]:
     severity="error",
     types=[ROLE],
     anchors=["CKV_AWS_60", "CKV_AWS_61"],
-    title="A role's trust policy names specific principals: never \"*\".",
+    title='A role\'s trust policy names specific principals: never "*".',
     fix="trust only the service that runs as this role (sagemaker.amazonaws.com for an execution role)",
     cloud="aws",
 )
@@ -195,7 +216,7 @@ def role_trust(r: Res) -> Iterable[str]:
         return
     for i, st in enumerate(statements(d)):
         if _allows(st) and _wildcard_principal(st):
-            yield f"trust policy {_label(st, i)} lets any principal (\"*\") assume the role"
+            yield f'trust policy {_label(st, i)} lets any principal ("*") assume the role'
 
 
 @resource_rule(
@@ -203,7 +224,7 @@ def role_trust(r: Res) -> Iterable[str]:
     severity="error",
     types=[ROLE_POLICY, POLICY, ROLE],
     anchors=["CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_290", "CKV2_AWS_40"],
-    title="Identity policies list actions: no \"*\", no \"service:*\", no NotAction in an Allow.",
+    title='Identity policies list actions: no "*", no "service:*", no NotAction in an Allow.',
     fix="list the exact actions the role needs (e.g. s3:GetObject, kms:Decrypt)",
     cloud="aws",
 )
@@ -224,7 +245,7 @@ def no_wildcard_actions(r: Res) -> Iterable[str]:
     severity="error",
     types=[ROLE_POLICY, POLICY, ROLE],
     anchors=["CKV_AWS_355", "CKV_AWS_288", "CKV_AWS_289"],
-    title="Identity policies name resources: \"*\" only for actions without resource-level permissions "
+    title='Identity policies name resources: "*" only for actions without resource-level permissions '
     "(ecr:GetAuthorizationToken, ec2:Describe*).",
     fix="scope the statement to the ARNs it acts on (the model prefix, the key, the log group), or move the "
     "resource-less actions into their own statement",
@@ -237,7 +258,7 @@ def no_wildcard_resources(r: Res) -> Iterable[str]:
                 continue
             bad = [a for a in _actions(st) if not _no_resource_level(a)]
             if bad:
-                yield f"{_label(st, i)} allows {', '.join(sorted(bad))} on every resource (\"*\")"
+                yield f'{_label(st, i)} allows {", ".join(sorted(bad))} on every resource ("*")'
             if "NotResource" in st:
                 yield f"{_label(st, i)} uses NotResource"
 
@@ -262,7 +283,10 @@ def no_managed_full_access(r: Res) -> Iterable[str]:
     "aws-sagemaker-execution-role",
     severity="error",
     types=[MODEL],
-    anchors=["CKV_AWS_60", "ours: an execution role shared with other principals widens who can read the model"],
+    anchors=[
+        "CKV_AWS_60",
+        "ours: an execution role shared with other principals widens who can read the model",
+    ],
     title="A SageMaker model's execution role is assumable only by sagemaker.amazonaws.com.",
     fix="let the role's trust policy name only the service principal sagemaker.amazonaws.com",
     cloud="aws",
@@ -274,7 +298,13 @@ def execution_role_trust(s: Stack) -> Iterator[tuple[str, str]]:
             if d is None:
                 continue
             others = sorted(
-                {f"{k}:{v}" for st in statements(d) if _allows(st) for k, v in _principal_values(st) if (k, v) != ("Service", "sagemaker.amazonaws.com")}
+                {
+                    f"{k}:{v}"
+                    for st in statements(d)
+                    if _allows(st)
+                    for k, v in _principal_values(st)
+                    if (k, v) != ("Service", "sagemaker.amazonaws.com")
+                }
             )
             if others:
                 yield role.urn, f"execution role of {m.name} is also assumable by {', '.join(others)}"
@@ -284,7 +314,10 @@ def execution_role_trust(s: Stack) -> Iterator[tuple[str, str]]:
     "aws-sagemaker-role-reads-its-model",
     severity="error",
     types=[MODEL],
-    anchors=["CKV_AWS_355", "ours: a role that reads a whole bucket reads every model and captured request in it"],
+    anchors=[
+        "CKV_AWS_355",
+        "ours: a role that reads a whole bucket reads every model and captured request in it",
+    ],
     title="The execution role reads only its model's prefix, never a whole bucket.",
     fix="scope s3:GetObject to arn:aws:s3:::<bucket>/models/<model>/*",
     cloud="aws",
@@ -296,10 +329,16 @@ def role_reads_its_model(s: Stack) -> Iterator[tuple[str, str]]:
             for p in policies:
                 for d in _identity_documents(p):
                     for i, st in enumerate(statements(d)):
-                        if not _allows(st) or not any(a.lower() in ("s3:getobject", "s3:get*", "s3:getobject*") for a in _actions(st)):
+                        if not _allows(st) or not any(
+                            a.lower() in ("s3:getobject", "s3:get*", "s3:getobject*") for a in _actions(st)
+                        ):
                             continue
                         for res in _resources(st):
-                            if res == "*" or re.match(r"^arn:aws[a-z-]*:s3:::[^/]+/\*$", res) or re.match(r"^arn:aws[a-z-]*:s3:::\*", res):
+                            if (
+                                res == "*"
+                                or re.match(r"^arn:aws[a-z-]*:s3:::[^/]+/\*$", res)
+                                or re.match(r"^arn:aws[a-z-]*:s3:::\*", res)
+                            ):
                                 yield p.urn, f"{_label(st, i)} lets the execution role of {m.name} read {res}"
 
 
@@ -321,7 +360,9 @@ def _bucket_controls(s: Stack, b: Res, types: tuple[str, ...]) -> list[Res]:
 def s3_cmk(s: Stack) -> Iterator[tuple[str, str]]:
     for b in s.of(*BUCKETS):
         rules = [rule for c in _bucket_controls(s, b, SSE) for rule in as_list(c.get("rules"))]
-        rules += as_list(get(b.inputs, "serverSideEncryptionConfiguration.rule")) + as_list(get(b.inputs, "serverSideEncryptionConfiguration.rules"))
+        rules += as_list(get(b.inputs, "serverSideEncryptionConfiguration.rule")) + as_list(
+            get(b.inputs, "serverSideEncryptionConfiguration.rules")
+        )
         rules = [x for x in rules if isinstance(x, dict)]
         if not rules:
             yield b.urn, f"bucket {b.name} has no server-side encryption configuration"
@@ -333,7 +374,9 @@ def s3_cmk(s: Stack) -> Iterator[tuple[str, str]]:
                 yield b.urn, f"bucket {b.name} is encrypted with {algo!r}, not a KMS key"
             elif not key:
                 yield b.urn, f"bucket {b.name} uses the AWS-managed key (no kmsMasterKeyId)"
-            if truthy(rule.get("bucketKeyEnabled")) is not True and not is_unknown(rule.get("bucketKeyEnabled")):
+            if truthy(rule.get("bucketKeyEnabled")) is not True and not is_unknown(
+                rule.get("bucketKeyEnabled")
+            ):
                 yield b.urn, f"bucket {b.name} has the S3 bucket key off (every object request calls KMS)"
 
 
@@ -367,11 +410,27 @@ def s3_versioning(s: Stack) -> Iterator[tuple[str, str]]:
 )
 def s3_lifecycle(s: Stack) -> Iterator[tuple[str, str]]:
     for b in s.of(*BUCKETS):
-        rules = [x for c in _bucket_controls(s, b, LIFECYCLE) for x in as_list(c.get("rules")) if isinstance(x, dict) and x.get("status", "Enabled") == "Enabled"]
-        rules += [x for x in as_list(b.get("lifecycleRules")) if isinstance(x, dict) and truthy(x.get("enabled")) is not False]
-        if not any(get(x, "abortIncompleteMultipartUpload.daysAfterInitiation") or x.get("abortIncompleteMultipartUploadDays") for x in rules):
+        rules = [
+            x
+            for c in _bucket_controls(s, b, LIFECYCLE)
+            for x in as_list(c.get("rules"))
+            if isinstance(x, dict) and x.get("status", "Enabled") == "Enabled"
+        ]
+        rules += [
+            x
+            for x in as_list(b.get("lifecycleRules"))
+            if isinstance(x, dict) and truthy(x.get("enabled")) is not False
+        ]
+        if not any(
+            get(x, "abortIncompleteMultipartUpload.daysAfterInitiation")
+            or x.get("abortIncompleteMultipartUploadDays")
+            for x in rules
+        ):
             yield b.urn, f"bucket {b.name} keeps incomplete multipart uploads forever"
-        if not any(get(x, "noncurrentVersionExpiration.noncurrentDays") or get(x, "noncurrentVersionExpiration.days") for x in rules):
+        if not any(
+            get(x, "noncurrentVersionExpiration.noncurrentDays") or get(x, "noncurrentVersionExpiration.days")
+            for x in rules
+        ):
             yield b.urn, f"bucket {b.name} keeps noncurrent versions forever"
 
 
@@ -411,7 +470,11 @@ def s3_acls(s: Stack) -> Iterator[tuple[str, str]]:
     for b in s.of(*BUCKETS):
         modes = [get(c.inputs, "rule.objectOwnership") for c in _bucket_controls(s, b, OWNERSHIP)]
         if not any(m == "BucketOwnerEnforced" or is_unknown(m) for m in modes):
-            yield b.urn, f"bucket {b.name} still honours ACLs" + (f" (object ownership {modes[0]!r})" if modes else "")
+            yield (
+                b.urn,
+                f"bucket {b.name} still honours ACLs"
+                + (f" (object ownership {modes[0]!r})" if modes else ""),
+            )
         if b.get("acl") not in (None, "private") and not is_unknown(b.get("acl")):
             yield b.urn, f"bucket {b.name} sets a canned ACL {b.get('acl')!r}"
 
@@ -431,7 +494,7 @@ def _denies_insecure_transport(d: dict[str, Any] | None) -> bool:
     types=list(BUCKETS),
     anchors=["AWS Config s3-bucket-ssl-requests-only", "AVD-AWS-0088"],
     title="The bucket policy denies requests that do not use TLS (aws:SecureTransport false).",
-    fix="declare aws.s3.BucketPolicy with a Deny of s3:* for Principal \"*\" when aws:SecureTransport is false",
+    fix='declare aws.s3.BucketPolicy with a Deny of s3:* for Principal "*" when aws:SecureTransport is false',
     cloud="aws",
 )
 def s3_tls_only(s: Stack) -> Iterator[tuple[str, str]]:
@@ -444,7 +507,7 @@ def s3_tls_only(s: Stack) -> Iterator[tuple[str, str]]:
         for p in policies:
             for i, st in enumerate(statements(doc(p))):
                 if _allows(st) and _wildcard_principal(st):
-                    yield b.urn, f"bucket {b.name}: policy {_label(st, i)} allows principal \"*\""
+                    yield b.urn, f'bucket {b.name}: policy {_label(st, i)} allows principal "*"'
 
 
 @stack_rule(
@@ -468,13 +531,18 @@ def s3_logging(s: Stack) -> Iterator[tuple[str, str]]:
     "aws-s3-object-kms",
     severity="error",
     types=["aws:s3/bucketObjectv2:BucketObjectv2", "aws:s3/bucketObject:BucketObject"],
-    anchors=["CKV_AWS_186", "ours: the model archive is written with the stack's key, not the bucket default"],
+    anchors=[
+        "CKV_AWS_186",
+        "ours: the model archive is written with the stack's key, not the bucket default",
+    ],
     title="Uploaded model objects are encrypted with the stack's KMS key and carry a SHA-256 checksum.",
     fix="upload with server_side_encryption aws:kms, kms_key_id = the stack's key and checksum_algorithm SHA256",
     cloud="aws",
 )
 def s3_object(r: Res) -> Iterable[str]:
-    if r.get("serverSideEncryption") not in ("aws:kms", "aws:kms:dsse") and not is_unknown(r.get("serverSideEncryption")):
+    if r.get("serverSideEncryption") not in ("aws:kms", "aws:kms:dsse") and not is_unknown(
+        r.get("serverSideEncryption")
+    ):
         yield f"object {r.get('key') or r.name} is not KMS-encrypted (serverSideEncryption = {r.get('serverSideEncryption')!r})"
     elif not r.get("kmsKeyId"):
         yield f"object {r.get('key') or r.name} uses the AWS-managed key"
@@ -505,21 +573,32 @@ def network_isolation(s: Stack) -> Iterator[tuple[str, str]]:
 
 
 def _variants(cfg: Res) -> list[dict[str, Any]]:
-    return [v for v in as_list(cfg.get("productionVariants")) + as_list(cfg.get("shadowProductionVariants")) if isinstance(v, dict)]
+    return [
+        v
+        for v in as_list(cfg.get("productionVariants")) + as_list(cfg.get("shadowProductionVariants"))
+        if isinstance(v, dict)
+    ]
 
 
 @resource_rule(
     "aws-sagemaker-endpoint-config-kms",
     severity="error",
     types=[CONFIG],
-    anchors=["CKV_AWS_98", "ours: the NVMe exception (SageMaker rejects a KMS key for local-NVMe instance types)"],
+    anchors=[
+        "CKV_AWS_98",
+        "ours: the NVMe exception (SageMaker rejects a KMS key for local-NVMe instance types)",
+    ],
     title="Endpoint configs encrypt the instance volume with the KMS key on EBS-backed types, and set no key "
     "on local-NVMe types (the API rejects it).",
     fix="leave compute.encryptVolume unset: the component sets kms_key_arn exactly for EBS-backed types",
     cloud="aws",
 )
 def endpoint_config_kms(r: Res) -> Iterable[str]:
-    types = [str(v.get("instanceType")) for v in _variants(r) if v.get("instanceType") and not is_unknown(v.get("instanceType"))]
+    types = [
+        str(v.get("instanceType"))
+        for v in _variants(r)
+        if v.get("instanceType") and not is_unknown(v.get("instanceType"))
+    ]
     if not types:
         return  # serverless variants have no instance volume
     key = r.get("kmsKeyArn")
@@ -602,7 +681,9 @@ def rollback_alarms_declared(s: Stack) -> Iterator[tuple[str, str]]:
     "aws-prod-endpoint-guardrails",
     severity="error",
     types=[ENDPOINT],
-    anchors=["ours: SageMaker deployment guardrails (blue/green, auto-rollback) and AZ redundancy for production"],
+    anchors=[
+        "ours: SageMaker deployment guardrails (blue/green, auto-rollback) and AZ redundancy for production"
+    ],
     title="Production profile: at least 2 instances, blue/green with 1 to 10 rollback alarms, canary/linear "
     "steps of at most 50% of capacity.",
     fix="for mlinfra:profile prod set compute.instances and autoscaling.minInstances >= 2, rollout.autoRollback: "
@@ -655,8 +736,12 @@ def _scaling_targets_of(s: Stack, ep: Res) -> list[Res]:
     out = []
     for t in s.of(SCALING_TARGET):
         rid = t.get("resourceId")
-        deps = t.raw.get("propertyDependencies") if isinstance(t.raw.get("propertyDependencies"), dict) else {}
-        if (isinstance(rid, str) and any(rid.startswith(f"endpoint/{n}/variant/") for n in names)) or ep.urn in as_list(deps.get("resourceId")):
+        deps = (
+            t.raw.get("propertyDependencies") if isinstance(t.raw.get("propertyDependencies"), dict) else {}
+        )
+        if (
+            isinstance(rid, str) and any(rid.startswith(f"endpoint/{n}/variant/") for n in names)
+        ) or ep.urn in as_list(deps.get("resourceId")):
             out.append(t)
     return out
 
@@ -688,7 +773,10 @@ def autoscaling_range(s: Stack) -> Iterator[tuple[str, str]]:
                 for v in _variants(cfg):
                     n = v.get("initialInstanceCount")
                     if isinstance(n, (int, float)) and not lo <= n <= hi:
-                        yield t.urn, f"variant {v.get('variantName')} starts with {n:g} instances, outside [{lo:g}, {hi:g}]"
+                        yield (
+                            t.urn,
+                            f"variant {v.get('variantName')} starts with {n:g} instances, outside [{lo:g}, {hi:g}]",
+                        )
 
 
 # =========================================================================================== SNS, CloudWatch
@@ -740,13 +828,22 @@ def alarm_topic(s: Stack) -> Iterator[tuple[str, str]]:
             found = s.find_by_value(arn, TOPIC)
             if not found:
                 if topics:
-                    yield a.urn, f"alarm {a.get('name') or a.name} notifies {arn}, which this stack does not declare"
+                    yield (
+                        a.urn,
+                        f"alarm {a.get('name') or a.name} notifies {arn}, which this stack does not declare",
+                    )
                 continue
             for t in found:
                 if not s.referring(t, "topic", SUBSCRIPTION):
-                    yield a.urn, f"alarm {a.get('name') or a.name} notifies topic {t.name}, which has no subscription"
+                    yield (
+                        a.urn,
+                        f"alarm {a.get('name') or a.name} notifies topic {t.name}, which has no subscription",
+                    )
                 if not t.get("kmsMasterKeyId"):
-                    yield a.urn, f"alarm {a.get('name') or a.name} notifies topic {t.name}, which is not encrypted"
+                    yield (
+                        a.urn,
+                        f"alarm {a.get('name') or a.name} notifies topic {t.name}, which is not encrypted",
+                    )
 
 
 @resource_rule(

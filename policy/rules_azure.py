@@ -17,7 +17,19 @@ ONLINE_DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 METRIC_ALERT = "azure-native:monitor:MetricAlert"
 ACTION_GROUP = "azure-native:monitor:ActionGroup"
 AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
-RECEIVERS = ("emailReceivers", "webhookReceivers", "smsReceivers", "azureAppPushReceivers", "voiceReceivers", "logicAppReceivers", "azureFunctionReceivers", "armRoleReceivers", "eventHubReceivers", "itsmReceivers", "automationRunbookReceivers")
+RECEIVERS = (
+    "emailReceivers",
+    "webhookReceivers",
+    "smsReceivers",
+    "azureAppPushReceivers",
+    "voiceReceivers",
+    "logicAppReceivers",
+    "azureFunctionReceivers",
+    "armRoleReceivers",
+    "eventHubReceivers",
+    "itsmReceivers",
+    "automationRunbookReceivers",
+)
 
 
 def _off(value: Any) -> bool:
@@ -124,7 +136,10 @@ def blob_recovery(s: Stack) -> Iterator[tuple[str, str]]:
     for acct in s.of(ACCOUNT):
         services = s.referring(acct, "accountName", BLOB_SERVICE)
         if not services:
-            yield acct.urn, f"storage account {acct.name} has no blob service properties (no soft delete, no versioning)"
+            yield (
+                acct.urn,
+                f"storage account {acct.name} has no blob service properties (no soft delete, no versioning)",
+            )
             continue
         for svc in services:
             if _not_on(svc.get("deleteRetentionPolicy.enabled")):
@@ -194,7 +209,10 @@ def vault_network(s: Stack) -> Iterator[tuple[str, str]]:
     if s.profile != "prod":
         return
     for r in s.of(VAULT):
-        if r.get("properties.publicNetworkAccess") != "Disabled" and r.get("properties.networkAcls.defaultAction") != "Deny":
+        if (
+            r.get("properties.publicNetworkAccess") != "Disabled"
+            and r.get("properties.networkAcls.defaultAction") != "Deny"
+        ):
             yield r.urn, f"key vault {r.name} is reachable from any network"
 
 
@@ -241,7 +259,9 @@ def workspace_network(s: Stack) -> Iterator[tuple[str, str]]:
     "azure-online-endpoint-auth",
     severity="error",
     types=[ONLINE_ENDPOINT],
-    anchors=["ours: keys never expire and are shared; Entra (AADToken) or AML tokens are per identity and expire"],
+    anchors=[
+        "ours: keys never expire and are shared; Entra (AADToken) or AML tokens are per identity and expire"
+    ],
     title="Online endpoints authenticate with Entra tokens (AADToken) or AML tokens, never plain keys.",
     fix="set properties.auth_mode AADToken (the default) or AMLToken",
     cloud="azure",
@@ -266,10 +286,14 @@ def private_follows(s: Stack) -> Iterator[tuple[str, str]]:
     if not _workspace_private(s):
         return
     for e in s.of(ONLINE_ENDPOINT):
-        if e.get("properties.publicNetworkAccess") != "Disabled" and not is_unknown(e.get("properties.publicNetworkAccess")):
+        if e.get("properties.publicNetworkAccess") != "Disabled" and not is_unknown(
+            e.get("properties.publicNetworkAccess")
+        ):
             yield e.urn, f"online endpoint {e.name} is public in a private workspace"
     for d in s.of(ONLINE_DEPLOYMENT):
-        if d.get("properties.egressPublicNetworkAccess") != "Disabled" and not is_unknown(d.get("properties.egressPublicNetworkAccess")):
+        if d.get("properties.egressPublicNetworkAccess") != "Disabled" and not is_unknown(
+            d.get("properties.egressPublicNetworkAccess")
+        ):
             yield d.urn, f"deployment {d.name} has public egress in a private workspace"
 
 
@@ -303,10 +327,18 @@ def alert_group(s: Stack) -> Iterator[tuple[str, str]]:
             gid = act.get("actionGroupId") if isinstance(act, dict) else None
             if not isinstance(gid, str) or is_unknown(gid):
                 continue
-            groups = s.find_by_value(gid, ACTION_GROUP) or [g for g in s.of(ACTION_GROUP) if gid.lower().endswith("/" + str(g.get("actionGroupName") or "").lower()) and g.get("actionGroupName")]
+            groups = s.find_by_value(gid, ACTION_GROUP) or [
+                g
+                for g in s.of(ACTION_GROUP)
+                if gid.lower().endswith("/" + str(g.get("actionGroupName") or "").lower())
+                and g.get("actionGroupName")
+            ]
             for g in groups:
                 if not any(as_list(g.get(k)) for k in RECEIVERS):
-                    yield a.urn, f"metric alert {a.name} notifies action group {g.name}, which has no receiver"
+                    yield (
+                        a.urn,
+                        f"metric alert {a.name} notifies action group {g.name}, which has no receiver",
+                    )
                 if truthy(g.get("enabled")) is False:
                     yield a.urn, f"metric alert {a.name} notifies action group {g.name}, which is disabled"
 
@@ -351,7 +383,7 @@ def autoscale_range(s: Stack) -> Iterator[tuple[str, str]]:
     types=[ONLINE_DEPLOYMENT],
     anchors=["ours: autoscale changes sku.capacity; a pulumi up that resets it drops live capacity"],
     title="An autoscaled online deployment ignores changes to sku.capacity, so pulumi up does not reset it.",
-    fix="declare the deployment with ResourceOptions(ignore_changes=[\"sku.capacity\"]) when autoscaling is on",
+    fix='declare the deployment with ResourceOptions(ignore_changes=["sku.capacity"]) when autoscaling is on',
     cloud="azure",
 )
 def capacity_kept(s: Stack) -> Iterator[tuple[str, str]]:

@@ -10,10 +10,16 @@ from policy.engine import Res, Stack, as_list, get, is_unknown, resource_rule, s
 
 BUCKET = "gcp:storage/bucket:Bucket"
 CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey"
-KEY_MEMBERS = ("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "gcp:kms/cryptoKeyIAMBinding:CryptoKeyIAMBinding")
+KEY_MEMBERS = (
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+    "gcp:kms/cryptoKeyIAMBinding:CryptoKeyIAMBinding",
+)
 VERTEX_ENDPOINT = "gcp:vertex/aiEndpoint:AiEndpoint"
 RUN_SERVICE = "gcp:cloudrunv2/service:Service"
-RUN_MEMBERS = ("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding")
+RUN_MEMBERS = (
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
+)
 RUN_POLICY = "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy"
 PROJECT_MEMBERS = ("gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding")
 SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
@@ -45,11 +51,13 @@ def _seconds(value: Any) -> float | None:
     types=[BUCKET],
     anchors=["CKV_GCP_29", "CKV_GCP_114"],
     title="Buckets use uniform bucket-level access and enforce public access prevention.",
-    fix="set uniform_bucket_level_access=True and public_access_prevention \"enforced\"",
+    fix='set uniform_bucket_level_access=True and public_access_prevention "enforced"',
     cloud="gcp",
 )
 def bucket_access(r: Res) -> Iterable[str]:
-    if truthy(r.get("uniformBucketLevelAccess")) is not True and not is_unknown(r.get("uniformBucketLevelAccess")):
+    if truthy(r.get("uniformBucketLevelAccess")) is not True and not is_unknown(
+        r.get("uniformBucketLevelAccess")
+    ):
         yield f"bucket {r.name} uses object ACLs (uniformBucketLevelAccess off)"
     if r.get("publicAccessPrevention") != "enforced" and not is_unknown(r.get("publicAccessPrevention")):
         yield f"bucket {r.name} does not enforce public access prevention ({r.get('publicAccessPrevention')!r})"
@@ -77,7 +85,7 @@ def bucket_versioning_cmek(r: Res) -> Iterable[str]:
     types=[CRYPTO_KEY],
     anchors=["CKV_GCP_43"],
     title="Crypto keys rotate at least every 90 days.",
-    fix="set rotation_period to at most \"7776000s\" (90 days)",
+    fix='set rotation_period to at most "7776000s" (90 days)',
     cloud="gcp",
 )
 def key_rotation(r: Res) -> Iterable[str]:
@@ -121,7 +129,10 @@ def vertex_cmek(s: Stack) -> Iterator[tuple[str, str]]:
                 if any(isinstance(m, str) and (VERTEX_AGENT.search(m) or is_unknown(m)) for m in members):
                     ok = True
             if not ok:
-                yield e.urn, f"the Vertex AI service agent has no grant on key {k.name}: endpoint creation fails"
+                yield (
+                    e.urn,
+                    f"the Vertex AI service agent has no grant on key {k.name}: endpoint creation fails",
+                )
 
 
 @stack_rule(
@@ -137,7 +148,10 @@ def vertex_private(s: Stack) -> Iterator[tuple[str, str]]:
     if s.profile != "prod":
         return
     for e in s.of(VERTEX_ENDPOINT):
-        if not e.get("network") and truthy(e.get("privateServiceConnectConfig.enablePrivateServiceConnect")) is not True:
+        if (
+            not e.get("network")
+            and truthy(e.get("privateServiceConnectConfig.enablePrivateServiceConnect")) is not True
+        ):
             yield e.urn, f"Vertex endpoint {e.name} is public"
 
 
@@ -194,7 +208,9 @@ def run_public_invoker(s: Stack) -> Iterator[tuple[str, str]]:
         members = [x for x in as_list(m.get("member")) + as_list(m.get("members")) if x in PUBLIC_MEMBERS]
         if not members:
             continue
-        targets = s.resolve(m, "name", RUN_SERVICE) or [x for x in services if s.component_of(x) is s.component_of(m)]
+        targets = s.resolve(m, "name", RUN_SERVICE) or [
+            x for x in services if s.component_of(x) is s.component_of(m)
+        ]
         if targets and all(_public_opt_in(t) for t in targets):
             continue
         yield m.urn, f"{', '.join(members)} may invoke the service ({m.get('role')})"
@@ -252,7 +268,11 @@ def run_scaling(s: Stack) -> Iterator[tuple[str, str]]:
 )
 def no_basic_roles(r: Res) -> Iterable[str]:
     role = str(r.get("role") or "")
-    if role in BASIC_ROLES or role.lower().endswith("admin") or role in ("roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator"):
+    if (
+        role in BASIC_ROLES
+        or role.lower().endswith("admin")
+        or role in ("roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator")
+    ):
         yield f"project role {role} is granted"
 
 

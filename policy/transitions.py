@@ -49,7 +49,9 @@ TRANSITION_RULES = {
             "warning",
             "A new endpoint configuration on an autoscaled variant restarts at its initial instance count.",
             "deploy outside peak load, or set compute.instances to the capacity the variant runs at now",
-            ("ours: pulumi-aws's Endpoint has no RetainAllVariantProperties; UpdateEndpoint drops the live count",),
+            (
+                "ours: pulumi-aws's Endpoint has no RetainAllVariantProperties; UpdateEndpoint drops the live count",
+            ),
             (ENDPOINT,),
             "transition",
             "aws",
@@ -80,7 +82,10 @@ def _variants(s: Stack, ep: Res) -> dict[str, dict[str, Any]]:
 
 
 def _config_names(s: Stack, ep: Res) -> set[str]:
-    return {str(c.get("name") or c.outputs.get("name") or c.id) for c in s.resolve(ep, "endpointConfigName", CONFIG)} | {str(ep.get("endpointConfigName"))}
+    return {
+        str(c.get("name") or c.outputs.get("name") or c.id)
+        for c in s.resolve(ep, "endpointConfigName", CONFIG)
+    } | {str(ep.get("endpointConfigName"))}
 
 
 def _scaled_variants(s: Stack, ep: Res) -> set[str]:
@@ -114,12 +119,30 @@ def evaluate_transition(base_plan: dict[str, Any], head_plan: dict[str, Any]) ->
             if not b or not a:
                 continue
             if b.get("instanceType") != a.get("instanceType"):
-                out.append(finding(TRANSITION_RULES["aws-autoscaled-instance-type-change"], ep.urn, f"variant {name} of {ep.name} is autoscaled and its instance type changes from {b.get('instanceType')} to {a.get('instanceType')}: SageMaker rejects this update"))
+                out.append(
+                    finding(
+                        TRANSITION_RULES["aws-autoscaled-instance-type-change"],
+                        ep.urn,
+                        f"variant {name} of {ep.name} is autoscaled and its instance type changes from {b.get('instanceType')} to {a.get('instanceType')}: SageMaker rejects this update",
+                    )
+                )
         if _config_names(base, old) != _config_names(head, ep):
             counts = sorted({str(v.get("initialInstanceCount")) for n, v in after.items() if n in scaled})
-            out.append(finding(TRANSITION_RULES["aws-autoscaled-capacity-reset"], ep.urn, f"endpoint {ep.name} gets a new configuration: its autoscaled variant restarts at {', '.join(counts) or 'its initial'} instance(s) whatever it scaled to"))
+            out.append(
+                finding(
+                    TRANSITION_RULES["aws-autoscaled-capacity-reset"],
+                    ep.urn,
+                    f"endpoint {ep.name} gets a new configuration: its autoscaled variant restarts at {', '.join(counts) or 'its initial'} instance(s) whatever it scaled to",
+                )
+            )
     for d in head.of(AZ_DEPLOYMENT):
         old = base.by_urn.get(d.urn)
         if old is not None and old.get("properties.instanceType") != d.get("properties.instanceType"):
-            out.append(finding(TRANSITION_RULES["azure-deployment-instance-type-change"], d.urn, f"deployment {d.name} changes instance type from {old.get('properties.instanceType')} to {d.get('properties.instanceType')}"))
+            out.append(
+                finding(
+                    TRANSITION_RULES["azure-deployment-instance-type-change"],
+                    d.urn,
+                    f"deployment {d.name} changes instance type from {old.get('properties.instanceType')} to {d.get('properties.instanceType')}",
+                )
+            )
     return sort_findings(out)

@@ -43,7 +43,17 @@ def rules_of(findings: list[dict[str, Any]]) -> set[str]:
     return {f["rule"] for f in findings}
 
 
-def resource(typ: str, name: str, inputs: dict[str, Any] | None = None, *, outputs: dict[str, Any] | None = None, id: str | None = None, protect: bool = False, parent: str | None = None, **extra: Any) -> dict[str, Any]:
+def resource(
+    typ: str,
+    name: str,
+    inputs: dict[str, Any] | None = None,
+    *,
+    outputs: dict[str, Any] | None = None,
+    id: str | None = None,
+    protect: bool = False,
+    parent: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """A synthetic plan resource (the shape of ``plan["resources"][i]``)."""
     return {
         "urn": f"urn:pulumi:test::mlinfra::{typ}::{name}",
