@@ -23,7 +23,16 @@ from .base import (
     resolve,
 )
 from .cli import publish_command, verify_command
-from .publish import PublishResult, RetryPolicy, manifest_json, publish, verify, version_key
+from .publish import (
+    PublishResult,
+    RetryPolicy,
+    fetch,
+    manifest_json,
+    publish,
+    read_manifest,
+    verify,
+    version_key,
+)
 
 __all__ = [
     "DEFAULT_STORE",
@@ -37,10 +46,12 @@ __all__ = [
     "StoreError",
     "StoreURI",
     "TransientStoreError",
+    "fetch",
     "manifest_json",
     "open_store",
     "publish",
     "publish_command",
+    "read_manifest",
     "resolve",
     "verify",
     "verify_command",

@@ -417,3 +417,61 @@ def manifest_json(uri: str) -> dict:
     loc, key = _split_manifest_uri(uri)
     st = open_store(loc)
     return json.loads(b"".join(st.iter_bytes(key)))
+
+
+def read_manifest(uri: str) -> mf.Manifest:
+    """Read and validate a published manifest: its digest must match its listing and the key it is under.
+    The files are not re-hashed (that is ``verify``). Raises ``StoreError``."""
+    loc, key = _split_manifest_uri(uri)
+    st = open_store(loc)
+    try:
+        stored = _read_manifest(st, key)
+    except NotFound as e:
+        raise StoreError(f"no manifest at {st.uri(key)}", fix="check the URI; publish the model first") from e
+    folder = st.uri(key).rsplit("/", 2)[-2]
+    if mf.digest_of(stored.files) != stored.digest or folder != f"{_VERSION_PREFIX}{stored.digest}":
+        raise StoreError(
+            f"{st.uri(key)} does not match its digest or its key", fix="run `mlinfra verify` on it"
+        )
+    return stored
+
+
+def fetch(uri: str, dest: str | Path) -> mf.Manifest:
+    """Download a published version into the new directory ``dest``, checking every file's size and sha256
+    against the manifest as it streams (checksums verified on read). A file that does not match is never
+    left in place: the download goes to a temporary directory next to ``dest``, renamed when complete.
+    Raises ``StoreError``."""
+    import shutil
+    import tempfile
+
+    dest = Path(dest)
+    if dest.exists():
+        raise StoreError(f"{dest} already exists", fix="give a new directory")
+    manifest = read_manifest(uri)
+    loc, key = _split_manifest_uri(uri)
+    st = open_store(loc)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        for rel, entry in sorted(manifest.files.items()):
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            h, n = hashlib.sha256(), 0
+            with open(target, "wb") as out:
+                for block in st.iter_bytes(rel):
+                    h.update(block)
+                    n += len(block)
+                    if n > entry.size:
+                        break
+                    out.write(block)
+            if n != entry.size or h.hexdigest() != entry.sha256:
+                raise StoreError(
+                    f"{st.uri(rel)} does not match its manifest (size {n}, expected {entry.size})",
+                    fix=f"run `mlinfra verify {uri}`",
+                )
+        (tmp / mf.MANIFEST).write_bytes(b"".join(st.iter_bytes(key)))
+        tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest

@@ -258,3 +258,21 @@ def test_a_different_stored_report_is_kept_with_a_warning(backend, package):
     result = publish(d, backend.open())
     assert any(w.startswith("report.md: a different report is already stored") for w in result.warnings)
     assert verify(result.uri) == []
+
+
+def test_fetch_checks_every_file_on_read(backend, package, tmp_path):
+    from model_packaging.stores import fetch, read_manifest
+
+    d, m = package()
+    result = publish(d, backend.open())
+    assert read_manifest(result.uri) == m
+    out = tmp_path / "fetched"
+    assert fetch(result.uri, out) == m
+    assert mf.verify_dir(out) == []
+    # A corrupted object is refused on read, and nothing is left behind.
+    data = (d / mf.ARCHIVE).read_bytes()
+    backend.tamper(_vkey(m, mf.ARCHIVE), data[:-1] + bytes([data[-1] ^ 1]))
+    with pytest.raises(StoreError, match="does not match its manifest"):
+        fetch(result.uri, tmp_path / "again")
+    assert not (tmp_path / "again").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".again.")]
