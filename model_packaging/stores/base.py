@@ -185,7 +185,9 @@ def resolve(uri: str | None) -> StoreURI:
             raise StoreError(f"malformed store URI {uri!r}: no path", fix="file:///absolute/dir or file://relative/dir")
         if rest.startswith("localhost/"):
             rest = rest[len("localhost") :]
-        return StoreURI("file", path=os.path.expanduser(rest))
+        from urllib.parse import unquote
+
+        return StoreURI("file", path=os.path.expanduser(unquote(rest)))  # as Path.as_uri() quotes it
     parts = [p for p in rest.split("/")]
     while parts and parts[-1] == "":
         parts.pop()

@@ -161,3 +161,13 @@ def test_fails_exit_2_without_azure_credentials(package, tmp_path, monkeypatch):
     assert publish_command(d, "az://acmemodels/prod", console=console) == 2
     out = buf.getvalue()
     assert "no usable Azure credentials" in out and "az login" in out and "Traceback" not in out
+
+
+def test_store_path_with_spaces_round_trips(package, tmp_path):
+    d, m = package()
+    root = tmp_path / "my artifacts"
+    console, buf = _console()
+    assert publish_command(d, root.as_uri(), console=console) == 0
+    uri = (root / version_key(m.name, m.digest, mf.MANIFEST)).as_uri()
+    assert "%20" in uri and uri in buf.getvalue()
+    assert verify_command(uri, console=_console()[0]) == 0

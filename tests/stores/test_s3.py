@@ -98,12 +98,27 @@ def test_puts_are_conditional_and_checksummed(s3_backend, package):
     assert head["ChecksumSHA256"]  # S3 keeps the SHA256 checksum with the object
 
 
-def test_throttling_is_retried_by_botocore(s3_backend, package):
+def _internal_error(request):
+    return _response(request, 500, "InternalError", "We encountered an internal error. Please try again.")
+
+
+@pytest.mark.parametrize("fault", [_slow_down, _internal_error], ids=["503-SlowDown", "500-InternalError"])
+def test_throttling_and_5xx_are_retried_by_botocore(s3_backend, package, fault):
     d, m = package()
     st = s3_backend.open(max_attempts=3)
-    spy = Injector(st.client).when("PutObject", _slow_down, times=2)
+    spy = Injector(st.client).when("PutObject", fault, times=2)
     result = publish(d, st, retry=FAST)
-    assert spy.count("PutObject") == len(m.files) + 2 + 2  # two throttled attempts, retried
+    assert spy.count("PutObject") == len(m.files) + 2 + 2  # two failed attempts, retried
+    assert verify(result.uri) == []
+
+
+def test_publish_retries_the_whole_put_when_botocore_gives_up(s3_backend, package):
+    d, m = package()
+    st = s3_backend.open(max_attempts=1)  # botocore does not retry: each 503 reaches publish
+    spy = Injector(st.client).when("PutObject", _slow_down, times=2, match=lambda r: mf.ARCHIVE in r.url)
+    result = publish(d, st, retry=RetryPolicy(attempts=3, backoff=0.01))
+    assert spy.count("PutObject") == len(m.files) + 2 + 2
+    assert mf.ARCHIVE in result.files_sent
     assert verify(result.uri) == []
 
 
