@@ -40,6 +40,16 @@ MAX_GRAPH_NODES = 40
 STACK_KEY = "(stack)"
 
 
+DELETE_NOTES = {
+    "aws:kms/key:Key": "the key is scheduled for deletion (after its deletion window): what it encrypted becomes unreadable then",
+    "gcp:kms/cryptoKey:CryptoKey": "the key's versions are scheduled for destruction: what they encrypted becomes unreadable then",
+    "azure-native:keyvault:Key": "the key is deleted (soft-deleted while the vault's retention lasts): what it encrypted needs it",
+    "aws:s3/bucket:Bucket": "an S3 bucket is deleted only when empty (forceDestroy is off)",
+    "gcp:storage/bucket:Bucket": "a Cloud Storage bucket is deleted only when empty (forceDestroy is off)",
+    "gcp:kms/keyRing:KeyRing": "Cloud KMS key rings cannot be deleted: Pulumi drops it from the state and it stays in the project",
+}
+
+
 class DiffInputError(ValueError):
     """A plan file that cannot be read or is not a plan (exit code 2)."""
 
@@ -507,6 +517,8 @@ def _explain(e: dict[str, Any], head: dict[str, Any], base: dict[str, Any], h_by
             notes.append("protected: `pulumi up` fails until `protect` is lifted (or the resource is removed from the state)")
         if e["retainOnDelete"]:
             notes.append("retainOnDelete: it stays in the cloud, unmanaged")
+        if e["type"] in DELETE_NOTES:
+            notes.append(DELETE_NOTES[e["type"]])
         if e["type"] in ("aws:sagemaker/endpoint:Endpoint", "azure-native:machinelearningservices:OnlineEndpoint", "gcp:vertex/aiEndpoint:AiEndpoint", "gcp:cloudrunv2/service:Service"):
             notes.append(f"the endpoint `{show(e['id_before'], 60)}` is deleted: its clients fail")
     e["notes"] = notes
@@ -607,19 +619,21 @@ def _finding_out(f: dict[str, Any]) -> dict[str, Any]:
 
 
 def _transitions(base: dict[str, Any], head: dict[str, Any]) -> list[dict[str, Any]]:
-    """``policy.transitions(base, head)``: findings about the change itself (issue 7), when present."""
+    """Findings about the change itself (issue 7's ``policy.transitions``), when the policy package has them.
+
+    ``policy/transitions.py`` shadows the ``policy.transitions`` function once imported, so the rule function
+    is called by its own name."""
     try:
-        import policy
+        from policy.transitions import evaluate_transition as fn
     except ImportError:
-        return []
-    fn = getattr(policy, "transitions", None)
-    if fn is None:
-        return []
-    try:
-        found = fn(base, head)
-    except ImportError:
-        return []  # the policy package without its transition rules: nothing to add
-    return [_finding_out(f) for f in found]
+        try:
+            import policy
+        except ImportError:
+            return []
+        fn = getattr(policy, "transitions", None)
+        if not callable(fn):
+            return []
+    return [_finding_out(f) for f in fn(base, head)]
 
 
 def _notes(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
@@ -780,8 +794,8 @@ def markdown(d: dict[str, Any], gate_failures: list[str] | None = None) -> str:
     for n in d["notes"]:
         L += ["", f"> [!NOTE]\n> {n}"]
 
-    replaced = [e for e in d["resources"] if e["action"] == "replace"]
-    deleted_protected = [e for e in d["resources"] if e["action"] == "delete" and e["protect"]]
+    replaced = cascade_order([e for e in d["resources"] if e["action"] == "replace"])
+    deleted_protected = sorted((e for e in d["resources"] if e["action"] == "delete" and e["protect"]), key=lambda e: (e["endpoint"], e["name"]))
     if replaced or deleted_protected:
         L += ["", "> [!WARNING]"]
         if replaced:
@@ -807,7 +821,7 @@ def markdown(d: dict[str, Any], gate_failures: list[str] | None = None) -> str:
         rep = [e for e in mine if e["action"] == "replace"]
         if rep:
             L += ["", "**Replacements**", ""]
-            for e in sorted(rep, key=lambda e: e["name"]):
+            for e in cascade_order(rep):
                 L.append(f"- `{e['name']}` ({short_type(e['type'])}) **is replaced** because {_cause_text(e)}.")
                 for n in e["notes"]:
                     L.append(f"  - {n}")
@@ -854,6 +868,20 @@ def markdown(d: dict[str, Any], gate_failures: list[str] | None = None) -> str:
     basis = f"prices: {src.get('region')} list prices as of {src.get('as_of')}" if src else "prices: catalog"
     L += ["", f"<sub>mlinfra diff · {basis} · replacement rules: components/catalog/replacements.py · counts are cloud resources (components excluded)</sub>", ""]
     return "\n".join(L)
+
+
+def cascade_order(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Root causes first: each resource after the resources it follows (then by endpoint and name)."""
+    todo = sorted(entries, key=lambda e: (e["endpoint"], e["name"]))
+    names = {(e["endpoint"], e["name"]) for e in todo}
+    done: set[tuple[str, str]] = set()
+    out: list[dict[str, Any]] = []
+    while todo:
+        ready = (i for i, e in enumerate(todo) if {(e["endpoint"], f) for f in e.get("follows") or []} & names <= done)
+        e = todo.pop(next(ready, 0))  # 0: a cycle (never expected) keeps the name order
+        done.add((e["endpoint"], e["name"]))
+        out.append(e)
+    return out
 
 
 def _cost_item(x: dict[str, Any] | None) -> str:
