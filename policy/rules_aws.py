@@ -820,18 +820,16 @@ def alarm_actions(r: Res) -> Iterable[str]:
     cloud="aws",
 )
 def alarm_topic(s: Stack) -> Iterator[tuple[str, str]]:
-    topics = s.of(TOPIC)
     for a in s.of(ALARM):
         for arn in as_list(a.get("alarmActions")):
             if not isinstance(arn, str) or is_unknown(arn) or ":sns:" not in arn:
                 continue
             found = s.find_by_value(arn, TOPIC)
             if not found:
-                if topics:
-                    yield (
-                        a.urn,
-                        f"alarm {a.get('name') or a.name} notifies {arn}, which this stack does not declare",
-                    )
+                yield (
+                    a.urn,
+                    f"alarm {a.get('name') or a.name} notifies {arn}, which this stack does not declare",
+                )
                 continue
             for t in found:
                 if not s.referring(t, "topic", SUBSCRIPTION):

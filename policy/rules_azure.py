@@ -106,20 +106,24 @@ def storage_infra_encryption(r: Res) -> Iterable[str]:
         yield f"storage account {r.name} has no infrastructure encryption"
 
 
-@resource_rule(
+@stack_rule(
     "azure-storage-public-network",
     severity="warning",
     types=[ACCOUNT],
     anchors=["CKV_AZURE_59", "CKV_AZURE_35"],
-    title="Storage accounts restrict public network access (default action Deny) or disable it.",
-    fix="set public_network_access Disabled (private endpoints) or network_rule_set.default_action Deny",
+    title="Production: storage accounts restrict public network access (default action Deny) or disable it.",
+    fix="set network.private: true (public_network_access Disabled, private endpoints), or "
+    "network_rule_set.default_action Deny",
     cloud="azure",
 )
-def storage_public_network(r: Res) -> Iterable[str]:
-    pna = r.get("publicNetworkAccess")
-    default = r.get("networkRuleSet.defaultAction")
-    if pna != "Disabled" and default != "Deny" and not is_unknown(pna) and not is_unknown(default):
-        yield f"storage account {r.name} is reachable from any network"
+def storage_public_network(s: Stack) -> Iterator[tuple[str, str]]:
+    if s.profile != "prod":
+        return
+    for r in s.of(ACCOUNT):
+        pna = r.get("publicNetworkAccess")
+        default = r.get("networkRuleSet.defaultAction")
+        if pna != "Disabled" and default != "Deny" and not is_unknown(pna) and not is_unknown(default):
+            yield r.urn, f"storage account {r.name} is reachable from any network"
 
 
 @stack_rule(
@@ -333,6 +337,8 @@ def alert_group(s: Stack) -> Iterator[tuple[str, str]]:
                 if gid.lower().endswith("/" + str(g.get("actionGroupName") or "").lower())
                 and g.get("actionGroupName")
             ]
+            if not groups:
+                yield a.urn, f"metric alert {a.name} notifies {gid}, which this stack does not declare"
             for g in groups:
                 if not any(as_list(g.get(k)) for k in RECEIVERS):
                     yield (

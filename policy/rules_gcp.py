@@ -24,6 +24,7 @@ RUN_POLICY = "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy"
 PROJECT_MEMBERS = ("gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding")
 SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+VERTEX_DEPLOYMENT = "pulumi-python:dynamic/mlinfra:VertexDeployment"
 CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel"
 
 MAX_ROTATION_SECONDS = 90 * 24 * 3600
@@ -153,6 +154,28 @@ def vertex_private(s: Stack) -> Iterator[tuple[str, str]]:
             and truthy(e.get("privateServiceConnectConfig.enablePrivateServiceConnect")) is not True
         ):
             yield e.urn, f"Vertex endpoint {e.name} is public"
+
+
+@stack_rule(
+    "gcp-vertex-replicas",
+    severity="error",
+    types=[VERTEX_DEPLOYMENT],
+    anchors=["ours: Vertex AI deployments keep at least one replica; production keeps two"],
+    title="Vertex deployments keep 1 <= min replicas <= max replicas; production keeps at least 2.",
+    fix="set 1 <= autoscaling.minInstances <= autoscaling.maxInstances (>= 2 for mlinfra:profile prod)",
+    cloud="gcp",
+)
+def vertex_replicas(s: Stack) -> Iterator[tuple[str, str]]:
+    for d in s.of(VERTEX_DEPLOYMENT):
+        lo, hi = d.get("replicas.min"), d.get("replicas.max")
+        if not isinstance(lo, (int, float)):
+            continue
+        if lo < 1:
+            yield d.urn, f"deployment {d.name} may scale to {lo:g} replicas (Vertex AI cannot scale to zero)"
+        if isinstance(hi, (int, float)) and lo > hi:
+            yield d.urn, f"deployment {d.name}: min replicas ({lo:g}) is greater than max ({hi:g})"
+        if s.profile == "prod" and lo < 2:
+            yield d.urn, f"production deployment {d.name} may scale down to {lo:g} replica(s)"
 
 
 # =========================================================================================== Cloud Run
@@ -317,9 +340,6 @@ def alert_channel(r: Res) -> Iterable[str]:
     cloud="gcp",
 )
 def alert_channel_declared(s: Stack) -> Iterator[tuple[str, str]]:
-    channels = s.of(CHANNEL)
-    if not channels:
-        return
     for p in s.of(ALERT_POLICY):
         for c in as_list(p.get("notificationChannels")):
             if not isinstance(c, str) or is_unknown(c):

@@ -208,6 +208,15 @@ def gcp_stack() -> dict[str, Any]:
                 parent=p,
             ),
             resource(
+                "pulumi-python:dynamic/mlinfra:VertexDeployment",
+                "iris-deployment",
+                {
+                    "endpoint": "projects/demo/locations/us-central1/endpoints/1234567890",
+                    "replicas": {"min": 2, "max": 4},
+                },
+                parent=p,
+            ),
+            resource(
                 "gcp:vertex/aiEndpoint:AiEndpoint",
                 "iris-endpoint",
                 {
@@ -293,7 +302,10 @@ AZURE: dict[str, tuple[Edit, Edit | None]] = {
         lambda p: inp(p, "iris-storage")["encryption"].pop("requireInfrastructureEncryption"),
         None,
     ),
-    "azure-storage-public-network": (lambda p: inp(p, "iris-storage").pop("networkRuleSet"), None),
+    "azure-storage-public-network": (
+        lambda p: (p.update(profile="prod"), inp(p, "iris-storage").pop("networkRuleSet")),
+        None,
+    ),
     "azure-storage-blob-recovery": (
         lambda p: inp(p, "iris-blob-service").update(isVersioningEnabled=False),
         None,
@@ -387,6 +399,7 @@ GCP: dict[str, tuple[Edit, Edit | None]] = {
         None,
     ),
     "gcp-alert-channel-declared": (lambda p: inp(p, "iris-email-0").update(enabled=False), None),
+    "gcp-vertex-replicas": (lambda p: inp(p, "iris-deployment")["replicas"].update(min=0), None),
     "stateful-resources-protected": (lambda p: find(p, "iris-key").update(protect=False), None),
 }
 
