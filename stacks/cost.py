@@ -25,7 +25,7 @@ def estimate(spec: StackSpec, resources: list[dict[str, Any]]) -> dict[str, Any]
         per_gb = getattr(cloud_catalog, "STORAGE_USD_PER_GB_MONTH", 0.0)
         if size and per_gb:
             gb = size / 1e9
-            shown = f"{size / 1e6:.2f} MB" if size < 1e9 else f"{gb:.2f} GB"
+            shown = next(f"{size / d:.3g} {u}" for d, u in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB"), (1, "B")) if size >= d or d == 1)
             items.append(_item(key, "artifact storage", f"{shown} x ${per_gb}/GB-month", gb * per_gb, gb * per_gb))
     fixed = getattr(cloud_catalog, "FIXED_MONTHLY_USD", {})
     counts: dict[tuple[str, str], int] = {}

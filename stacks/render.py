@@ -11,6 +11,8 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def short_type(typ: str) -> str:
     """``aws:sagemaker/endpointConfiguration:EndpointConfiguration`` -> ``sagemaker.EndpointConfiguration``."""
     parts = typ.split(":")
+    if parts[0] == "mlinfra":
+        return typ
     if len(parts) == 3:
         module = parts[1].split("/")[0]
         return f"{module}.{parts[2]}" if module not in ("index", "") else parts[2]
