@@ -435,6 +435,32 @@ def _rollout(deployment_config: dict[str, Any] | None) -> str:
     return f"blue/green deployment ({how}; {rb})"
 
 
+def show_id(value: Any, limit: int = 60) -> str:
+    """An id for reading: long path-like ids (ARM, GCP) keep their tail, where the names are."""
+    text = show(value, 10_000)
+    if len(text) <= limit:
+        return text
+    if "/" in text:
+        return "…" + text[-(limit - 1):]
+    return text[: limit - 1] + "…"
+
+
+def _azure_deployment(e: dict[str, Any], h_by: dict[str, Any]) -> str:
+    h = h_by[e["key"]]
+    name = (h.get("inputs") or {}).get("deploymentName") or e["name"]
+    share = ""
+    for r in sorted(h_by.values(), key=lambda r: r["urn"]):
+        traffic = (r.get("inputs") or {}).get("traffic")
+        if r["type"].startswith("pulumi-python:dynamic") and isinstance(traffic, dict) and name in traffic:
+            split = ", ".join(f"{k} {v}%" for k, v in sorted(traffic.items()))
+            share = f"; it takes {traffic[name]}% of the endpoint's traffic ({split}): move that traffic to another deployment first"
+            break
+    return (
+        f"Azure deployment instance type changed: the deployment `{name}` is recreated (deleted, then created again "
+        f"with the same name){share or '; its share of the traffic fails meanwhile'}"
+    )
+
+
 def _vertex_rollout(traffic: dict[str, Any] | None) -> str:
     t = traffic or {}
     strategy = t.get("strategy", "all-at-once")
@@ -488,9 +514,12 @@ def _explain(e: dict[str, Any], head: dict[str, Any], base: dict[str, Any], h_by
                 if configs:
                     notes.append(f"Model replaced: a new SageMaker model `{e['id_after']}`; the endpoint configuration {', '.join(f'`{n}`' for n in configs)} that names it is replaced with it")
                     continue
+            if c["effect"] == "azure-deployment":
+                notes.append(_azure_deployment(e, h_by))
+                continue
             notes.append(f"{kind} replaced: {c['consequence']}")
         if e["id_before"] != e["id_after"] and e["id_before"] and e["id_after"]:
-            notes.append(f"new physical name: `{show(e['id_before'], 60)}` -> `{show(e['id_after'], 60)}`")
+            notes.append(f"new physical name: `{show_id(e['id_before'])}` -> `{show_id(e['id_after'])}`")
         if e["deleteBeforeReplace"]:
             notes.append("deleted BEFORE its replacement is created: a gap in service")
         if e["protect"]:
@@ -520,7 +549,7 @@ def _explain(e: dict[str, Any], head: dict[str, Any], base: dict[str, Any], h_by
         if e["type"] in DELETE_NOTES:
             notes.append(DELETE_NOTES[e["type"]])
         if e["type"] in ("aws:sagemaker/endpoint:Endpoint", "azure-native:machinelearningservices:OnlineEndpoint", "gcp:vertex/aiEndpoint:AiEndpoint", "gcp:cloudrunv2/service:Service"):
-            notes.append(f"the endpoint `{show(e['id_before'], 60)}` is deleted: its clients fail")
+            notes.append(f"the endpoint `{show_id(e['id_before'])}` is deleted: its clients fail")
     e["notes"] = notes
 
 
@@ -764,7 +793,7 @@ def _cause_text(e: dict[str, Any]) -> str:
     for c in e["causes"]:
         ch = next((x for x in e["changes"] if x["path"] == c["path"]), None)
         if c["path"] == "(id)":
-            what = f"its physical id changes ({_code(e['id_before'], 40)} → {_code(e['id_after'], 40)})"
+            what = f"its physical id changes (`{show_id(e['id_before'], 40)}` → `{show_id(e['id_after'], 40)}`)"
         elif c.get("follows"):
             what = f"`{_esc(c['path'])}` follows the replaced `{c['follows']}`"
         elif ch is not None:

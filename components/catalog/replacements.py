@@ -102,19 +102,19 @@ AWS: tuple[ReplacementRule, ...] = (
     *(
         _r(
             f"aws:s3/{t}",
-            ("bucket", "expectedBucketOwner", "region"),
+            ("bucket", "region", *extra),
             "the setting belongs to one bucket",
             "the setting is removed from the old bucket and applied to the new one",
-            AWS_PROVIDER + "s3/",
+            AWS_PROVIDER + "s3/" + t.split(":")[1].lower() + "/",
         )
-        for t in (
-            "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            "bucketVersioning:BucketVersioning",
-            "bucketPublicAccessBlock:BucketPublicAccessBlock",
-            "bucketOwnershipControls:BucketOwnershipControls",
-            "bucketPolicy:BucketPolicy",
-            "bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-            "bucketLogging:BucketLogging",
+        for t, extra in (
+            ("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", ("expectedBucketOwner",)),
+            ("bucketVersioning:BucketVersioning", ("expectedBucketOwner",)),
+            ("bucketPublicAccessBlock:BucketPublicAccessBlock", ()),
+            ("bucketOwnershipControls:BucketOwnershipControls", ()),
+            ("bucketPolicy:BucketPolicy", ()),
+            ("bucketLifecycleConfiguration:BucketLifecycleConfiguration", ("expectedBucketOwner",)),
+            ("bucketLogging:BucketLogging", ("expectedBucketOwner",)),
         )
     ),
     _r(
@@ -126,7 +126,7 @@ AWS: tuple[ReplacementRule, ...] = (
     ),
     _r(
         "aws:kms/key:Key",
-        ("customerMasterKeySpec", "keySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId", "region"),
+        ("customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId", "region"),
         "a KMS key's spec, usage and key store are fixed at creation",
         "a NEW KEY is created and the old one scheduled for deletion: data encrypted under the old key (artifacts, captured data, logs) becomes unreadable once it is deleted",
         AWS_PROVIDER + "kms/key/",
@@ -188,7 +188,7 @@ AZURE: tuple[ReplacementRule, ...] = (
         AZURE_PROVIDER + "machinelearningservices/onlineendpoint/",
         "a new endpoint (new scoring URI and keys) is created with all its deployments; clients of the old URI fail",
     ),
-    _named(_ML + "Workspace", ("workspaceName", "resourceGroupName", "location", "kind", "properties.storageAccount", "properties.keyVault", "properties.applicationInsights", "properties.hbiWorkspace"), "an Azure ML workspace", AZURE_PROVIDER + "machinelearningservices/workspace/", "a new workspace is created and the old one deleted with every model, environment and endpoint in it"),
+    _named(_ML + "Workspace", ("workspaceName", "resourceGroupName", "location", "kind", "storageAccount", "keyVault", "applicationInsights", "hbiWorkspace"), "an Azure ML workspace", AZURE_PROVIDER + "machinelearningservices/workspace/", "a new workspace is created and the old one deleted with every model, environment and endpoint in it"),
     _r(
         _ML + "ModelVersion",
         ("name", "version", "workspaceName", "resourceGroupName", "properties.modelUri", "properties.modelType", "properties.flavors"),
@@ -206,7 +206,7 @@ AZURE: tuple[ReplacementRule, ...] = (
     ),
     _named(_ML + "EnvironmentContainer", ("name", "workspaceName", "resourceGroupName"), "an Azure ML environment container", AZURE_PROVIDER + "machinelearningservices/environmentcontainer/"),
     _named("azure-native:resources:ResourceGroup", ("resourceGroupName", "location"), "a resource group", AZURE_PROVIDER + "resources/resourcegroup/", "a new resource group is created and THE OLD ONE DELETED WITH EVERYTHING IN IT"),
-    _named("azure-native:storage:StorageAccount", ("accountName", "resourceGroupName", "location", "properties.isHnsEnabled", "isHnsEnabled"), "a storage account", AZURE_PROVIDER + "storage/storageaccount/", "a new, empty storage account is created; the model artifacts must be published to it again"),
+    _named("azure-native:storage:StorageAccount", ("accountName", "resourceGroupName", "location", "isHnsEnabled"), "a storage account", AZURE_PROVIDER + "storage/storageaccount/", "a new, empty storage account is created; the model artifacts must be published to it again"),
     _named("azure-native:storage:BlobContainer", ("containerName", "accountName", "resourceGroupName"), "a blob container", AZURE_PROVIDER + "storage/blobcontainer/"),
     _r("azure-native:storage:Blob", ("blobName", "containerName", "accountName", "resourceGroupName", "type", "source"), "a blob is uploaded once: its name, place and content are fixed", "the blob is uploaded again", AZURE_PROVIDER + "storage/blob/"),
     _named("azure-native:storage:BlobServiceProperties", ("accountName", "resourceGroupName", "blobServicesName"), "the blob service settings", AZURE_PROVIDER + "storage/blobserviceproperties/"),
@@ -227,6 +227,18 @@ AZURE: tuple[ReplacementRule, ...] = (
     _named("azure-native:monitor:DiagnosticSetting", ("name", "resourceUri"), "a diagnostic setting", AZURE_PROVIDER + "monitor/diagnosticsetting/"),
     _named("azure-native:operationalinsights:Workspace", ("workspaceName", "resourceGroupName", "location"), "a Log Analytics workspace", AZURE_PROVIDER + "operationalinsights/workspace/", "a new Log Analytics workspace is created; the old logs stay in the old one until it is deleted"),
     _named("azure-native:applicationinsights:Component", ("resourceName", "resourceGroupName", "location", "kind"), "an Application Insights component", AZURE_PROVIDER + "applicationinsights/component/"),
+    _named("azure-native:applicationinsights:Workbook", ("resourceName", "resourceGroupName", "location", "kind"), "a workbook", AZURE_PROVIDER + "applicationinsights/workbook/"),
+    *(
+        _r(
+            t,
+            ("endpointId",),
+            "the traffic step belongs to one online endpoint (EndpointTrafficProvider.diff; delete before replace)",
+            "the old endpoint's traffic is cleared, then the new endpoint's traffic is set",
+            "components/azure/traffic.py",
+        )
+        # EndpointTraffic is a dynamic resource without a module name: the generic token is its type.
+        for t in ("pulumi-python:dynamic:Resource", "pulumi-python:dynamic/mlinfra:EndpointTraffic")
+    ),
     _named("azure-native:portal:Dashboard", ("dashboardName", "resourceGroupName", "location"), "a portal dashboard", AZURE_PROVIDER + "portal/dashboard/"),
     _named("azure-native:dashboard:Grafana", ("workspaceName", "resourceGroupName", "location"), "a managed Grafana", AZURE_PROVIDER + "dashboard/grafana/"),
 )
@@ -332,6 +344,15 @@ UPDATE_NOTES: tuple[UpdateNote, ...] = (
         ("sku.capacity",),
         "the deployment's instance count changes (autoscale may have moved it since the last `pulumi up`)",
         AZURE_PROVIDER + "machinelearningservices/onlinedeployment/",
+    ),
+    *(
+        UpdateNote(
+            t,
+            ("traffic", "mirrorTraffic"),
+            "the endpoint's traffic split between its deployments changes (an ARM update of the endpoint)",
+            "components/azure/traffic.py",
+        )
+        for t in ("pulumi-python:dynamic:Resource", "pulumi-python:dynamic/mlinfra:EndpointTraffic")
     ),
     UpdateNote(
         _ML + "OnlineEndpoint",

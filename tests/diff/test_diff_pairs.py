@@ -32,20 +32,35 @@ def _edit(**paths) -> dict:
 
 
 @pytest.fixture(scope="session")
-def scale_up(plan_for, base):
-    return diff_plans(base, plan_for("scale-up", _edit(autoscaling__maxInstances=8)))
+def scale_up_plan(plan_for):
+    return plan_for("scale-up", _edit(autoscaling__maxInstances=8))
 
 
 @pytest.fixture(scope="session")
-def instance_type(plan_for, base):
-    return diff_plans(base, plan_for("instance-type", _edit(compute__instanceType="ml.m5.xlarge")))
+def instance_type_plan(plan_for):
+    return plan_for("instance-type", _edit(compute__instanceType="ml.m5.xlarge"))
 
 
 @pytest.fixture(scope="session")
-def model_change(plan_for, base):
+def model_v2_plan(plan_for):
     cfg = copy.deepcopy(base_config())
     endpoint(cfg)["model"] = "examples/iris/dist-v2"
-    return diff_plans(base, plan_for("model-v2", cfg, model_v2=True))
+    return plan_for("model-v2", cfg, model_v2=True)
+
+
+@pytest.fixture(scope="session")
+def scale_up(base, scale_up_plan):
+    return diff_plans(base, scale_up_plan)
+
+
+@pytest.fixture(scope="session")
+def instance_type(base, instance_type_plan):
+    return diff_plans(base, instance_type_plan)
+
+
+@pytest.fixture(scope="session")
+def model_change(base, model_v2_plan):
+    return diff_plans(base, model_v2_plan)
 
 
 @pytest.fixture(scope="session")
@@ -167,10 +182,10 @@ def test_model_change_graph_draws_the_cascade(model_change):
     assert "classDef replace" in g
 
 
-def test_model_change_snapshot(plan_for, base):
+def test_model_change_snapshot(base, model_v2_plan):
     """The whole comment, byte for byte (UPDATE_SNAPSHOTS=1 rewrites it after an intended change).
     Without policy transitions, so that a reworded policy message does not break this snapshot."""
-    md = markdown(diff_plans(base, plan_for("model-v2", {}), transitions=[]))
+    md = markdown(diff_plans(base, model_v2_plan, transitions=[]))
     path = SNAPSHOTS / "model-change.md"
     if os.environ.get("UPDATE_SNAPSHOTS"):
         path.write_text(md)
@@ -205,8 +220,8 @@ def test_endpoint_removed_deletes_its_resources_and_its_cost(endpoint_removed):
 
 
 # ---- determinism, formats, gates -------------------------------------------------------------------------
-def test_same_plans_give_byte_identical_comments(plan_for, base, instance_type):
-    again = diff_plans(json.loads(json.dumps(base)), plan_for("instance-type", {}))
+def test_same_plans_give_byte_identical_comments(base, instance_type_plan, instance_type):
+    again = diff_plans(json.loads(json.dumps(base)), json.loads(json.dumps(instance_type_plan)))
     assert markdown(again) == markdown(instance_type)
     assert to_json(again) == to_json(instance_type)
 
@@ -229,10 +244,10 @@ def _write(tmp_path, name, plan):
     return str(p)
 
 
-def test_cli_exit_codes_and_gates(tmp_path, capsys, plan_for, base):
+def test_cli_exit_codes_and_gates(tmp_path, capsys, base, scale_up_plan, instance_type_plan):
     b = _write(tmp_path, "base.json", base)
-    scale = _write(tmp_path, "scale.json", plan_for("scale-up", {}))
-    itype = _write(tmp_path, "itype.json", plan_for("instance-type", {}))
+    scale = _write(tmp_path, "scale.json", scale_up_plan)
+    itype = _write(tmp_path, "itype.json", instance_type_plan)
     assert cli_diff(b, scale, "markdown") == 0
     assert cli_diff(b, scale, "markdown", ["replace,delete"]) == 0
     assert cli_diff(b, scale, "markdown", ["cost:+100"]) == 1
@@ -256,8 +271,8 @@ def test_cli_exit_codes_and_gates(tmp_path, capsys, plan_for, base):
     assert "unknown --fail-on gate(s): sometimes" in err and "not an mlinfra plan" in err and "is not JSON" in err
 
 
-def test_text_format_renders(tmp_path, capsys, base, plan_for):
-    assert cli_diff(_write(tmp_path, "b.json", base), _write(tmp_path, "h.json", plan_for("scale-up", {})), "text") == 0
+def test_text_format_renders(tmp_path, capsys, base, scale_up_plan):
+    assert cli_diff(_write(tmp_path, "b.json", base), _write(tmp_path, "h.json", scale_up_plan), "text") == 0
     out = capsys.readouterr().out
     assert "0 to add, 1 to change, 0 to replace, 0 to delete" in out
     assert "maxCapacity: 4 -> 8" in out
