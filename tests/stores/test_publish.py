@@ -276,3 +276,17 @@ def test_fetch_checks_every_file_on_read(backend, package, tmp_path):
         fetch(result.uri, tmp_path / "again")
     assert not (tmp_path / "again").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".again.")]
+
+
+def test_two_publishers_at_once(backend, package):
+    """Two real publishers of the same package, in parallel: both succeed, one version, intact."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    d, m = package()
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: publish(d, backend.open(), retry=FAST), range(2)))
+    assert results[0].uri == results[1].uri
+    total = sum(e.size for e in m.files.values())
+    assert sum(r.bytes_sent for r in results) >= total  # every file was sent at least once
+    assert backend.list_keys().count(_vkey(m, mf.MANIFEST)) == 1
+    assert verify(results[0].uri) == []
