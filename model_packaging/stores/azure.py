@@ -63,7 +63,9 @@ class AzureStore:
         try:
             from azure.storage.blob import BlobServiceClient, ExponentialRetry
         except ImportError as e:  # pragma: no cover - depends on the install
-            raise StoreError("az:// stores need azure-storage-blob", fix="pip install 'mlinfra[azure]'") from e
+            raise StoreError(
+                "az:// stores need azure-storage-blob", fix="pip install 'mlinfra[azure]'"
+            ) from e
         self.root = root
         self.max_concurrency = max(1, max_concurrency)
         self.max_single_put_size = max_single_put_size
@@ -97,7 +99,9 @@ class AzureStore:
             try:
                 from azure.identity import DefaultAzureCredential
             except ImportError as e:  # pragma: no cover
-                raise StoreError("az:// stores need azure-identity", fix="pip install 'mlinfra[azure]'") from e
+                raise StoreError(
+                    "az:// stores need azure-identity", fix="pip install 'mlinfra[azure]'"
+                ) from e
             from azure.core.exceptions import ClientAuthenticationError
 
             credential = DefaultAzureCredential()
@@ -126,9 +130,13 @@ class AzureStore:
 
         where = self.uri(key) if key is not None else str(self.root)
         code = str(getattr(e, "error_code", "") or "")
-        status = getattr(getattr(e, "response", None), "status_code", None) or getattr(e, "status_code", 0) or 0
-        if isinstance(e, ax.ResourceExistsError | ax.ResourceModifiedError) or status in (409, 412) and (
-            code in ("BlobAlreadyExists", "ConditionNotMet", "")
+        status = (
+            getattr(getattr(e, "response", None), "status_code", None) or getattr(e, "status_code", 0) or 0
+        )
+        if (
+            isinstance(e, ax.ResourceExistsError | ax.ResourceModifiedError)
+            or status in (409, 412)
+            and (code in ("BlobAlreadyExists", "ConditionNotMet", ""))
         ):
             return AlreadyExists(f"{where} already exists")
         if isinstance(e, ax.ClientAuthenticationError) and status not in (403,):
@@ -159,10 +167,20 @@ class AzureStore:
                 where,
                 "check the network and the account name; MLINFRA_AZURE_ACCOUNT_URL overrides the URL",
             )
-        if isinstance(e, ax.ServiceResponseError | ax.IncompleteReadError) or status in (429, 500, 502, 503, 504):
-            return TransientStoreError(f"Azure Blob Storage is throttling or failing during {op}: {code or e}", where)
+        if isinstance(e, ax.ServiceResponseError | ax.IncompleteReadError) or status in (
+            429,
+            500,
+            502,
+            503,
+            504,
+        ):
+            return TransientStoreError(
+                f"Azure Blob Storage is throttling or failing during {op}: {code or e}", where
+            )
         if code in ("Md5Mismatch", "InvalidMd5"):
-            return StoreError(f"Azure rejected the bytes of {op}: {code}", where, "the local file changed; package again")
+            return StoreError(
+                f"Azure rejected the bytes of {op}: {code}", where, "the local file changed; package again"
+            )
         if isinstance(e, ax.AzureError):
             return StoreError(f"Azure Blob Storage refused {op}: {str(e).splitlines()[0]}", where)
         raise e

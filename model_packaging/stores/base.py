@@ -92,7 +92,9 @@ class Store(Protocol):
         """Size and recorded sha256 of ``key``, or None when it does not exist."""
         ...
 
-    def put_new(self, key: str, source: Path | bytes, *, sha256: str, size: int, progress: Progress | None = None) -> None:
+    def put_new(
+        self, key: str, source: Path | bytes, *, sha256: str, size: int, progress: Progress | None = None
+    ) -> None:
         """Create ``key`` from ``source`` only if it does not exist; raise ``AlreadyExists`` if it does.
 
         ``sha256`` and ``size`` are what the caller knows the bytes to be: implementations send them for
@@ -172,9 +174,7 @@ def resolve(uri: str | None) -> StoreURI:
         return StoreURI("file", path=os.path.expanduser(uri))
     scheme, rest = m.group(1).lower(), m.group(2)
     if scheme not in SCHEMES:
-        raise StoreError(
-            f"unknown store scheme {scheme!r} in {uri!r}", fix=f"use one of: {_FORMS}"
-        )
+        raise StoreError(f"unknown store scheme {scheme!r} in {uri!r}", fix=f"use one of: {_FORMS}")
     if not rest.startswith("//"):
         raise StoreError(f"malformed store URI {uri!r}: expected {scheme}://...", fix=f"use one of: {_FORMS}")
     rest = rest[2:]
@@ -182,7 +182,9 @@ def resolve(uri: str | None) -> StoreURI:
         raise StoreError(f"malformed store URI {uri!r}: query strings and fragments are not supported")
     if scheme == "file":
         if not rest:
-            raise StoreError(f"malformed store URI {uri!r}: no path", fix="file:///absolute/dir or file://relative/dir")
+            raise StoreError(
+                f"malformed store URI {uri!r}: no path", fix="file:///absolute/dir or file://relative/dir"
+            )
         if rest.startswith("localhost/"):
             rest = rest[len("localhost") :]
         from urllib.parse import unquote
@@ -218,7 +220,8 @@ def resolve(uri: str | None) -> StoreURI:
     if not pattern.match(bucket) or ".." in bucket:
         raise StoreError(
             f"invalid bucket name {bucket!r} in {uri!r}",
-            fix="3-63 lowercase letters, digits, " + ("'-', '_' and '.'" if scheme == "gs" else "'-' and '.'"),
+            fix="3-63 lowercase letters, digits, "
+            + ("'-', '_' and '.'" if scheme == "gs" else "'-' and '.'"),
         )
     return StoreURI(scheme, bucket=bucket, prefix=prefix)
 

@@ -98,9 +98,9 @@ def verify_command(uri: str, *, console=None) -> int:
         _print_error(err, e)
         return 2
     if problems:
-        err.print(f"[bold red]{len(problems)} problem(s)[/] in {escape(uri)}:")
+        err.print(f"[bold red]{len(problems)} problem(s)[/] in {escape(uri)}:", soft_wrap=True)
         for p in problems:
             err.print(f"  - {escape(p)}")
         return 1
-    out.print(f"[green]ok[/]: every file of {escape(uri)} matches its manifest")
+    out.print(f"[green]ok[/]: every file of {escape(uri)} matches its manifest", soft_wrap=True)
     return 0

@@ -74,7 +74,9 @@ class FileStore:
         except FileExistsError as e:
             raise AlreadyExists(f"{dest} already exists") from e
         except PermissionError as e:
-            raise StoreError(f"permission denied writing {dest}", fix="choose a writable store directory") from e
+            raise StoreError(
+                f"permission denied writing {dest}", fix="choose a writable store directory"
+            ) from e
         except OSError as e:
             raise StoreError(f"cannot write {dest}: {e.strerror or e}", where=str(self.base)) from e
         finally:

@@ -56,7 +56,9 @@ class GcsStore:
             from google.cloud import storage
             from google.cloud.storage.retry import DEFAULT_RETRY
         except ImportError as e:  # pragma: no cover - depends on the install
-            raise StoreError("gs:// stores need google-cloud-storage", fix="pip install 'mlinfra[gcp]'") from e
+            raise StoreError(
+                "gs:// stores need google-cloud-storage", fix="pip install 'mlinfra[gcp]'"
+            ) from e
         self.root = root
         self.timeout = timeout
         self.retry = (
@@ -70,7 +72,9 @@ class GcsStore:
             if self.emulator:
                 from google.auth.credentials import AnonymousCredentials
 
-                self.client = storage.Client(project=project or "mlinfra-emulator", credentials=AnonymousCredentials())
+                self.client = storage.Client(
+                    project=project or "mlinfra-emulator", credentials=AnonymousCredentials()
+                )
             else:
                 self.client = storage.Client(project=project)
         except (GoogleAuthError, GoogleAPIError, OSError) as e:
@@ -115,10 +119,16 @@ class GcsStore:
                 "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS",
             )
         transient = (
-            gx.TooManyRequests | gx.InternalServerError | gx.BadGateway | gx.ServiceUnavailable | gx.GatewayTimeout
+            gx.TooManyRequests
+            | gx.InternalServerError
+            | gx.BadGateway
+            | gx.ServiceUnavailable
+            | gx.GatewayTimeout
         )
         if isinstance(e, transient | gx.RetryError):
-            return TransientStoreError(f"GCS is throttling or failing during {op}: {str(e).splitlines()[0]}", where)
+            return TransientStoreError(
+                f"GCS is throttling or failing during {op}: {str(e).splitlines()[0]}", where
+            )
         if isinstance(e, ga.TransportError | ConnectionError) or type(e).__module__.startswith("requests"):
             return TransientStoreError(
                 f"cannot reach GCS at {endpoint} for {op}: {type(e).__name__}",
@@ -127,10 +137,14 @@ class GcsStore:
             )
         if isinstance(e, gx.BadRequest) and any(w in str(e).lower() for w in ("md5", "crc32c", "checksum")):
             return StoreError(
-                f"GCS rejected the bytes of {op}: checksum mismatch", where, "the local file changed; package again"
+                f"GCS rejected the bytes of {op}: checksum mismatch",
+                where,
+                "the local file changed; package again",
             )
         if type(e).__name__ == "DataCorruption":
-            return StoreError(f"GCS checksum mismatch during {op}: {e}", where, "the local file changed; package again")
+            return StoreError(
+                f"GCS checksum mismatch during {op}: {e}", where, "the local file changed; package again"
+            )
         if isinstance(e, gx.GoogleAPIError):
             return StoreError(f"GCS refused {op}: {str(e).splitlines()[0]}", where)
         raise e
@@ -183,8 +197,10 @@ class GcsStore:
                 )
         except self._errors() as e:
             raise self._error(e, "upload", key) from e
-        if (blob.md5_hash and blob.md5_hash != md5) or (blob.crc32c and blob.crc32c != crc) or (
-            blob.size is not None and int(blob.size) != size
+        if (
+            (blob.md5_hash and blob.md5_hash != md5)
+            or (blob.crc32c and blob.crc32c != crc)
+            or (blob.size is not None and int(blob.size) != size)
         ):
             # Remove exactly what this call created, so its sha256 metadata cannot vouch for bad bytes.
             with contextlib.suppress(*self._errors()):

@@ -212,7 +212,8 @@ def _create(
             raise StoreError(
                 f"giving up on {store.uri(key)} after {retry.attempts} attempts: {err.what}",
                 where=err.where,
-                fix=err.fix or "the store is throttling or failing; wait and publish again (it resumes: "
+                fix=err.fix
+                or "the store is throttling or failing; wait and publish again (it resumes: "
                 "files already stored are skipped)",
             ) from err
         time.sleep(delay)
@@ -221,7 +222,9 @@ def _create(
 def _local_files(directory: Path) -> tuple[mf.Manifest, bytes, dict[str, tuple[str, int]], list[str]]:
     """Check the packaged directory; return (manifest, its bytes, {rel: (sha256, size)}, report files)."""
     if not directory.is_dir():
-        raise StoreError(f"{directory} is not a directory", fix="give the directory `mlinfra package --out` wrote")
+        raise StoreError(
+            f"{directory} is not a directory", fix="give the directory `mlinfra package --out` wrote"
+        )
     path = directory / mf.MANIFEST
     if not path.is_file():
         raise StoreError(
@@ -240,7 +243,9 @@ def _local_files(directory: Path) -> tuple[mf.Manifest, bytes, dict[str, tuple[s
     files = {rel: (e.sha256, e.size) for rel, e in manifest.files.items()}
     for rel in files:
         if rel.startswith("/") or ".." in rel.split("/") or rel == mf.MANIFEST or "\\" in rel:
-            raise StoreError(f"{path}: invalid file path {rel!r} in the manifest", fix="package the model again")
+            raise StoreError(
+                f"{path}: invalid file path {rel!r} in the manifest", fix="package the model again"
+            )
     reports = [r for r in REPORT_FILES if r not in files and (directory / r).is_file()]
     return manifest, path.read_bytes(), files, reports
 

@@ -51,7 +51,13 @@ _THROTTLE_OR_5XX = {
     "OperationAborted",
     "ConditionalRequestConflict",
 }
-_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired"}
+_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "TokenRefreshRequired",
+}
 
 
 def _env_int(name: str, default: int) -> int:
@@ -85,9 +91,7 @@ class S3Store:
             import boto3
             from botocore.config import Config
         except ImportError as e:  # pragma: no cover - depends on the install
-            raise StoreError(
-                "s3:// stores need boto3", fix="pip install 'mlinfra[aws]'"
-            ) from e
+            raise StoreError("s3:// stores need boto3", fix="pip install 'mlinfra[aws]'") from e
         self.root = root
         self.sse_kms_key_id = sse_kms_key_id or os.environ.get("MLINFRA_S3_SSE_KMS_KEY_ID") or None
         self.multipart_threshold = max(multipart_threshold, 5 * MiB)
@@ -112,7 +116,11 @@ class S3Store:
     def _sse(self) -> dict:
         if not self.sse_kms_key_id:
             return {}
-        return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.sse_kms_key_id, "BucketKeyEnabled": True}
+        return {
+            "ServerSideEncryption": "aws:kms",
+            "SSEKMSKeyId": self.sse_kms_key_id,
+            "BucketKeyEnabled": True,
+        }
 
     # -- errors ------------------------------------------------------------------------------------------
 
@@ -145,7 +153,9 @@ class S3Store:
             msg = err.get("Message", "") or code
             if code == "PreconditionFailed" or status == 412:
                 return AlreadyExists(f"{where} already exists")
-            if code in ("NoSuchKey", "NotFound") or (status == 404 and code not in ("NoSuchBucket", "NoSuchUpload")):
+            if code in ("NoSuchKey", "NotFound") or (
+                status == 404 and code not in ("NoSuchBucket", "NoSuchUpload")
+            ):
                 return NotFound(f"{where} does not exist")
             if code == "NoSuchBucket":
                 return StoreError(
@@ -174,11 +184,14 @@ class S3Store:
                     "refresh them (`aws sso login`) or check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
                 )
             if code in _THROTTLE_OR_5XX or status >= 500 or status == 429:
-                return TransientStoreError(f"S3 is throttling or failing ({code or status}) during {op}", where)
+                return TransientStoreError(
+                    f"S3 is throttling or failing ({code or status}) during {op}", where
+                )
             if code == "BadDigest" or "checksum" in msg.lower():
                 return StoreError(
-                    f"S3 rejected the bytes of {op}: {msg}", where, "the local file changed while uploading; "
-                    "package again"
+                    f"S3 rejected the bytes of {op}: {msg}",
+                    where,
+                    "the local file changed while uploading; package again",
                 )
             return StoreError(f"S3 refused {op}: {code} {msg}".strip(), where)
         if isinstance(e, bx.BotoCoreError):
@@ -191,7 +204,9 @@ class S3Store:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            r = self.client.head_object(Bucket=self.root.bucket, Key=self.root.key(key), ChecksumMode="ENABLED")
+            r = self.client.head_object(
+                Bucket=self.root.bucket, Key=self.root.key(key), ChecksumMode="ENABLED"
+            )
         except (ClientError, BotoCoreError) as e:
             err = self._error(e, "HeadObject", key)
             if isinstance(err, NotFound):
@@ -244,7 +259,11 @@ class S3Store:
         bucket, full_key = self.root.bucket, self.root.key(key)
         part_size = max(self.part_size, -(-size // 10_000))
         upload = self.client.create_multipart_upload(
-            Bucket=bucket, Key=full_key, ChecksumAlgorithm="SHA256", Metadata={"sha256": sha256}, **self._sse()
+            Bucket=bucket,
+            Key=full_key,
+            ChecksumAlgorithm="SHA256",
+            Metadata={"sha256": sha256},
+            **self._sse(),
         )
         upload_id = upload["UploadId"]
         done = 0

@@ -96,9 +96,12 @@ def azurite_endpoint(tmp_path_factory):
             proc = subprocess.Popen(
                 [
                     binary,
-                    "--blobHost", "127.0.0.1",
-                    "--blobPort", str(port),
-                    "--location", str(location),
+                    "--blobHost",
+                    "127.0.0.1",
+                    "--blobPort",
+                    str(port),
+                    "--location",
+                    str(location),
                     "--silent",
                     "--skipApiVersionCheck",
                     "--disableTelemetry",
@@ -116,7 +119,9 @@ def azurite_endpoint(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
     else:
-        pytest.fail(f"Azurite did not start within {START_TIMEOUT}s: {log.read_text()[-2000:]}\n{INSTALL_HINT}")
+        pytest.fail(
+            f"Azurite did not start within {START_TIMEOUT}s: {log.read_text()[-2000:]}\n{INSTALL_HINT}"
+        )
     yield f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}"
     proc.terminate()
     try:
@@ -131,7 +136,9 @@ def gcs_endpoint():
     try:
         from gcp_storage_emulator.server import create_server
     except ImportError as e:
-        pytest.fail(f"gcp-storage-emulator is not importable ({e}): pip install -e '.[dev]', then {INSTALL_HINT}")
+        pytest.fail(
+            f"gcp-storage-emulator is not importable ({e}): pip install -e '.[dev]', then {INSTALL_HINT}"
+        )
     server = create_server("127.0.0.1", 0, in_memory=True)
     server.start()
     port = server._api._httpd.server_port  # port 0: the OS picked one
@@ -177,7 +184,9 @@ def _file_backend(tmp_path: Path) -> Backend:
         (root / key).unlink()
 
     def keys() -> list[str]:
-        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+        return (
+            sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+        )
 
     return Backend("file", root.as_uri(), tamper, delete, keys)
 
@@ -302,7 +311,9 @@ def file_backend(tmp_path) -> Backend:
 # Packaged directories, built here (small fake files + a manifest), independent of the conversion code
 
 
-def build_package(directory: Path, name: str = "iris", *, seed: str = "a", big: int = 0, report: bool = True) -> mf.Manifest:
+def build_package(
+    directory: Path, name: str = "iris", *, seed: str = "a", big: int = 0, report: bool = True
+) -> mf.Manifest:
     """Write a packaged directory with small fake files and a valid manifest; ``big`` bytes of archive
     (deterministic from ``seed``) to exercise multipart uploads."""
     directory.mkdir(parents=True, exist_ok=True)

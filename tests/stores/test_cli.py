@@ -133,7 +133,11 @@ def _no_credentials(monkeypatch, tmp_path):
     ("store", "message", "fix"),
     [
         ("s3://acme-models/prod", "no AWS credentials", "AWS_PROFILE"),
-        ("gs://acme-models/prod", "no usable Google Cloud credentials", "gcloud auth application-default login"),
+        (
+            "gs://acme-models/prod",
+            "no usable Google Cloud credentials",
+            "gcloud auth application-default login",
+        ),
     ],
 )
 def test_fails_exit_2_without_credentials(package, tmp_path, monkeypatch, store, message, fix):

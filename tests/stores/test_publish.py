@@ -110,7 +110,9 @@ def test_verify_detects_truncated_object(backend, package):
     data = (d / mf.ARCHIVE).read_bytes()
     backend.tamper(_vkey(m, mf.ARCHIVE), data[:-100])
     problems = verify(result.uri)
-    assert problems == [f"{mf.ARCHIVE}: truncated: {len(data) - 100} bytes stored, {len(data)} in the manifest"]
+    assert problems == [
+        f"{mf.ARCHIVE}: truncated: {len(data) - 100} bytes stored, {len(data)} in the manifest"
+    ]
 
 
 def test_verify_detects_missing_object(backend, package):

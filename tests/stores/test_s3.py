@@ -92,7 +92,9 @@ def test_puts_are_conditional_and_checksummed(s3_backend, package):
         assert "x-amz-checksum-sha256" in headers
         assert "x-amz-meta-sha256" in headers
     head = s3_backend.client.head_object(
-        Bucket=s3_backend.bucket, Key=f"models/team-a/{version_key(m.name, m.digest, mf.ARCHIVE)}", ChecksumMode="ENABLED"
+        Bucket=s3_backend.bucket,
+        Key=f"models/team-a/{version_key(m.name, m.digest, mf.ARCHIVE)}",
+        ChecksumMode="ENABLED",
     )
     assert head["Metadata"]["sha256"] == m.files[mf.ARCHIVE].sha256
     assert head["ChecksumSHA256"]  # S3 keeps the SHA256 checksum with the object
