@@ -106,7 +106,8 @@ class VertexDeploymentProvider(ResourceProvider):
         keys = REPLACE_KEYS + ROLLOUT_KEYS + MUTATE_KEYS + STORED_KEYS
         changed = [k for k in keys if _plain(olds.get(k)) != _plain(news.get(k))]
         replaces = [k for k in changed if k in REPLACE_KEYS]
-        stables = [k for k in OUTPUT_KEYS] if not replaces else []
+        # The deployed model (and its ids) survive only in-place changes; a rollout or a replacement makes new ones.
+        stables = [] if replaces or set(changed) & set(ROLLOUT_KEYS) else list(OUTPUT_KEYS)
         return DiffResult(changes=bool(changed), replaces=replaces, stables=stables, delete_before_replace=False)
 
     # ---- create ------------------------------------------------------------------------------------

@@ -241,8 +241,6 @@ def _scaling_issues(p: str, spec: EndpointSpec, b: str) -> list[ConfigIssue]:
         out.append(ConfigIssue(f"{p}.autoscaling.minInstances" if a.enabled else f"{p}.compute.instances", 0, "a Vertex AI deployed model keeps at least one replica (its scale-to-zero is a v1beta1 preview this project does not use)", ">= 1 on serving.backend: vertex", "set minInstances (and instances) to 1 or more, or use serving.backend: cloudrun, which scales to zero"))
     if a.schedules:
         out.append(ConfigIssue(f"{p}.autoscaling.schedules", [s.model_dump(by_alias=True) for s in a.schedules], "neither Vertex AI nor Cloud Run has scheduled scaling", "[] on gcp", "remove the schedules (raise minInstances for busy hours by a config change instead)"))
-    if b == "cloudrun" and c.accelerator == "gpu" and a.max_instances > 100:
-        out.append(ConfigIssue(f"{p}.autoscaling.maxInstances", a.max_instances, "more GPU instances than Cloud Run allows one service", "1..100", "lower maxInstances"))
     return out
 
 

@@ -179,6 +179,12 @@ def test_diff_replaces_only_on_endpoint_project_or_region(fake: FakeVertex, chan
     assert d.delete_before_replace is False
 
 
+def test_diff_keeps_the_deployed_model_stable_only_for_in_place_changes(fake: FakeVertex) -> None:
+    prov, outs = created(fake)
+    assert prov.diff("id", outs, props(replicas={"min": 2, "max": 6})).stables == ["modelName", "deployedModelId", "trafficSplit"]
+    assert prov.diff("id", outs, props(digest="bbb")).stables == []
+
+
 def test_diff_of_the_same_inputs_is_no_change(fake: FakeVertex) -> None:
     prov, outs = created(fake)
     # The engine hands back ints as floats and may reorder keys: neither is a change.

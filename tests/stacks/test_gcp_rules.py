@@ -174,11 +174,6 @@ def test_fails_schedules() -> None:
     assert "has scheduled scaling" in issue.problem and issue.value[0]["cron"] == "0 8 * * 1-5"
 
 
-def test_fails_cloud_run_gpu_max_instances_above_the_service_limit() -> None:
-    issue = only(run(autoscaling__maxInstances=101), f"{P}.autoscaling.maxInstances")
-    assert issue.value == 101
-
-
 def test_fails_mirror_percent() -> None:
     issue = only(config(rollout__mirrorPercent=20), f"{P}.rollout.mirrorPercent")
     assert issue.value == 20 and "mirror" in issue.problem
