@@ -245,6 +245,8 @@ def to_terraform(plan: dict[str, Any]) -> dict[str, Any]:
         own = f"{typ}.{name}"
         inputs = r.get("inputs") if isinstance(r.get("inputs"), dict) else {}
         body = _tf_value(inputs, typ, refs, own)
+        if r.get("protect") is True:
+            body["lifecycle"] = {"prevent_destroy": True}  # Pulumi's protect is Terraform's prevent_destroy
         resources.setdefault(typ, {})[name] = body
     out: dict[str, Any] = {"resource": resources}
     providers = {}
