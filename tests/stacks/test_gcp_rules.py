@@ -117,6 +117,17 @@ def test_fails_accelerator_count_the_machine_cannot_take() -> None:
     assert issue.value == 3 and "counts of 1, 2, 4" in issue.problem
 
 
+def test_fails_accelerator_count_no_machine_takes() -> None:
+    cfg = config(compute__accelerator="gpu", compute__acceleratorType="NVIDIA_L4", compute__acceleratorCount=2)
+    issue = only(cfg, f"{P}.compute.acceleratorCount")
+    assert "no Vertex machine in the catalog takes 2 x NVIDIA_L4" in issue.problem and issue.allowed == "1"
+
+
+def test_fails_vertex_fixed_size_of_zero() -> None:
+    issue = only(config(autoscaling__enabled=False, autoscaling__minInstances=1, compute__instances=0), f"{P}.compute.instances")
+    assert issue.value == 0 and "keeps at least one replica" in issue.problem
+
+
 def test_fails_unknown_vertex_accelerator() -> None:
     issue = only(config(compute__accelerator="gpu", compute__acceleratorType="NVIDIA_H100_80GB"), f"{P}.compute.acceleratorType")
     assert "not an accelerator this project knows on Vertex AI" in issue.problem
