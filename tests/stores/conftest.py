@@ -201,7 +201,9 @@ def _s3_backend(monkeypatch, endpoint: str) -> Backend:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     bucket, prefix = _unique(), "models/team-a"
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    from model_packaging.stores.s3 import _session
+
+    client = _session(boto3).client("s3", endpoint_url=endpoint, region_name="us-east-1")
     client.create_bucket(Bucket=bucket)
 
     def tamper(key: str, data: bytes) -> None:
