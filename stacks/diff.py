@@ -814,6 +814,13 @@ def markdown(d: dict[str, Any], gate_failures: list[str] | None = None) -> str:
     title = f"`{head.get('stack')}`" if base.get("stack") == head.get("stack") else f"`{base.get('stack')}` → `{head.get('stack')}`"
     L.append(f"### mlinfra diff: stack {title} ({where})")
     L.append("")
+    quiet = not d["resources"] and not any(d["findings"].values()) and cost["delta"] == {"min": 0.0, "max": 0.0}
+    if quiet:
+        L.append(f"**{summary_line(d)}** · {s['unchanged']} unchanged · monthly cost {_cost_cell(cost['after'])} (**$0.00**)")
+        if gate_failures:
+            L.append("\n**CI gate: failed** – " + "; ".join(_esc(g) for g in gate_failures))
+        L += [f"\n> [!NOTE]\n> {n}" for n in d["notes"]]
+        return "\n".join(L) + "\n"
     L.append(f"**{summary_line(d)}** · {s['unchanged']} unchanged")
     L.append("")
     L.append(f"**Monthly cost:** {_cost_cell(cost['before'])} → {_cost_cell(cost['after'])} ({_delta_words(cost['delta'])})")

@@ -230,7 +230,7 @@ def test_no_change_says_so(base):
     d = diff_plans(base, base)
     assert summary_line(d) == "0 to add, 0 to change, 0 to replace, 0 to delete"
     assert d["resources"] == [] and mermaid(d) == ""
-    assert "(**$0.00**)" in markdown(d)
+    assert "· monthly cost $78.86 – $302.24 (**$0.00**)" in markdown(d)
 
 
 @pytest.mark.parametrize("x, text", [(12.34, "+$12.34"), (-5, "-$5.00"), (0, "$0.00"), (1234.5, "+$1,234.50"), (-0.004, "$0.00")])

