@@ -1,7 +1,7 @@
 """What an endpoint's ``model`` key points at: a packaged directory, or a published manifest URI.
 
-Read offline and cheaply: a local directory's manifest.json is parsed (not re-hashed: ``mlinfra verify`` does
-that); a published URI is understood from its content-addressed key
+Read offline: a local directory's manifest.json is parsed and its files re-hashed (a local package is uploaded
+as it is, so damaged bytes are refused here); a published URI is understood from its content-addressed key
 ``<scheme>://<location>/<name>/sha256-<digest>/manifest.json`` without any network call.
 """
 
@@ -81,4 +81,8 @@ def _load_local(ref: str, directory: Path, allowed: str) -> ModelRef:
         raise ModelRefError(ref, f"{mf.MANIFEST} is not a valid mlinfra manifest ({str(exc).splitlines()[0]})", allowed, "re-run `mlinfra package`") from exc
     if mf.ARCHIVE not in man.files or not (directory / mf.ARCHIVE).is_file():
         raise ModelRefError(ref, f"{mf.ARCHIVE} is missing from the package", allowed, "re-run `mlinfra package`")
+    # A local package is uploaded as it is: refuse one whose bytes are not the ones its manifest lists.
+    damaged = mf.verify_dir(directory)
+    if damaged:
+        raise ModelRefError(ref, "the package does not match its manifest (" + "; ".join(damaged[:3]) + ")", allowed, "re-run `mlinfra package` (the files were changed or truncated after packaging)")
     return ModelRef(ref, "local", man.name, man.digest, man.target, man.archive_size, directory, None, man)
