@@ -12,6 +12,8 @@ each deployment; the action group and metric alerts (from ``monitoring``); diagn
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,6 @@ from components.spec import EndpointSpec, Notify
 from model_packaging import manifest as mf
 from monitoring import azure as am
 from monitoring.rules import AlertRule, alert_rules
-from stacks.mocks import stable_hash
 
 TYPE = "mlinfra:azure:Endpoint"
 CONTAINER = "artifacts"
@@ -249,20 +250,22 @@ class AzureEndpoint(pulumi.ComponentResource):
         self.model_uris: dict[str, pulumi.Output[str]] = {}
         self.model_versions: dict[str, ml.ModelVersion] = {}
         self.model_blobs: list[storage.Blob] = []
-        self.model_container = ml.ModelContainer(
-            naming.child(name, "model"),
-            **ws,
-            name=model.name,
-            properties={"description": f"mlinfra {spec.key}: {model.name}", "tags": self._tags},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.workspace_grants),
-        )
+        self.model_containers: dict[str, ml.ModelContainer] = {}
+        for model_name in dict.fromkeys((model.name, stable_ref.name)):
+            self.model_containers[model_name] = ml.ModelContainer(
+                naming.child(name, "model" if model_name == model.name else f"model-{model_name}"),
+                **ws,
+                name=model_name,
+                properties={"description": f"mlinfra {spec.key}: {model_name}", "tags": self._tags},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self.workspace_grants),
+            )
         for ref in {r.digest: r for r in (model, stable_ref)}.values():
             self.model_uris[ref.digest] = uri = self._model_files(name, ref)
             self.model_versions[ref.digest] = ml.ModelVersion(
                 naming.child(name, f"model-{ref.digest[:12]}"),
                 **self._over("model", {
                     **ws,
-                    "name": self.model_container.name,
+                    "name": self.model_containers[ref.name].name,
                     "version": ref.digest[:12],
                     "properties": {
                         "model_type": "triton_model",
@@ -279,17 +282,18 @@ class AzureEndpoint(pulumi.ComponentResource):
 
         # ---- endpoint ----------------------------------------------------------------------------------
         endpoint_props = {"auth_mode": o.authMode, "public_network_access": public, "description": f"mlinfra {stack}/{spec.key}"}
+        endpoint_args = self._over("endpoint", {
+            **ws,
+            "location": region,
+            "endpoint_name": self.physical_name,
+            "kind": "Managed",
+            "identity": {"type": "SystemAssigned"},
+            "properties": endpoint_props,
+            "tags": self._tags,
+        })
         self.endpoint = ml.OnlineEndpoint(
             name,
-            **self._over("endpoint", {
-                **ws,
-                "location": region,
-                "endpoint_name": self.physical_name,
-                "kind": "Managed",
-                "identity": {"type": "SystemAssigned"},
-                "properties": endpoint_props,
-                "tags": self._tags,
-            }),
+            **endpoint_args,
             # Traffic belongs to the traffic step (after the deployments exist): never reset it here.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["properties.traffic", "properties.mirrorTraffic"]),
         )
@@ -332,7 +336,7 @@ class AzureEndpoint(pulumi.ComponentResource):
             endpoint_id=self.endpoint.id,
             traffic=self.traffic,
             mirror_traffic=self.mirror_traffic,
-            endpoint_revision=stable_hash(o.authMode, public, self._tags, n=12),
+            endpoint_revision=_digest({k: v for k, v in endpoint_args.items() if not isinstance(v, pulumi.Output)}),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.deployments.values())),
         )
 
@@ -443,7 +447,7 @@ class AzureEndpoint(pulumi.ComponentResource):
             **self._over("environment", {
                 **ws,
                 "name": f"{self.physical_name}-serving",
-                "version": stable_hash(s.image, s.port, routes, n=12),
+                "version": _digest([s.image, s.port, routes]),
                 "properties": {
                     "image": s.image,
                     "os_type": "Linux",
@@ -611,6 +615,11 @@ def _resolve_stable(ref: str | None, model: ModelRef) -> ModelRef:
     if model.local_dir is not None and "://" not in model.ref and not Path(model.ref).is_absolute():
         base = Path(str(model.local_dir)[: -len(model.ref.rstrip("/"))] or ".")
     return resolve_model(ref, base)
+
+
+def _digest(value: Any) -> str:
+    """12 hex of the sha256 of a JSON value: a stable revision or version id."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -364,3 +364,16 @@ def test_gpu_existing_group_published_model_custom_image_and_overrides(project, 
     assert rules[0]["metricTrigger"]["metricName"] == "GpuUtilizationPercentage"
     assert run.one("azure-native:storage:StorageAccount")["protect"] is False
     assert run.one("pulumi-python:dynamic:Resource")["inputs"]["traffic"] == {"blue": 10, "green": 90}
+
+
+def test_blue_green_with_two_models_routes_each_slot_to_its_version(project, run_stack) -> None:
+    v1 = "az://mlartifacts/models/prod/iris/sha256-" + "b" * 64 + "/manifest.json"
+    run = variant(project, run_stack, azure={"stableModel": v1, "candidateTrafficPercent": 25})
+    versions = {r["inputs"]["version"]: r for r in run.of("azure-native:machinelearningservices:ModelVersion")}
+    assert set(versions) == {"2e138d1ba33c", "bbbbbbbbbbbb"}
+    assert versions["bbbbbbbbbbbb"]["inputs"]["properties"]["modelUri"].startswith("https://mlartifacts.blob.core.windows.net/models/prod/iris/")
+    ws = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/mlinfra-variant-iris/providers/Microsoft.MachineLearningServices/workspaces/variant-iris-ws"
+    assert run.one(DEPLOYMENT, "iris-blue")["inputs"]["properties"]["model"] == f"{ws}/models/iris/versions/bbbbbbbbbbbb"
+    assert run.one(DEPLOYMENT, "iris-green")["inputs"]["properties"]["model"] == f"{ws}/models/iris/versions/2e138d1ba33c"
+    assert run.one("pulumi-python:dynamic:Resource")["inputs"]["traffic"] == {"blue": 75, "green": 25}
+    assert len(run.of("azure-native:machinelearningservices:ModelContainer")) == 1

@@ -257,3 +257,13 @@ def test_advisories_say_what_azure_does_differently() -> None:
     assert "above 10 non-2xx requests per minute" in rules["azure-error-rate-as-count"]["message"]
     quiet = {a["rule"] for a in advisories(spec(rollout__autoRollback=False, rollout__strategy="all-at-once"))}
     assert "azure-no-auto-rollback" not in quiet and "azure-traffic-not-stepped" not in quiet
+
+
+def test_fails_cloud_run_ingress() -> None:
+    issue = only(config(network={"ingress": "all", "publicReason": "demo"}), f"{P}.network.ingress")
+    assert issue.value == "all" and "network.private" in issue.problem
+
+
+def test_fails_stable_model_that_is_not_a_manifest_uri() -> None:
+    issue = only(config(azure={"stableModel": "az://acct/container/iris/v1"}), f"{P}.azure.stableModel")
+    assert issue.value == "az://acct/container/iris/v1" and "not a published manifest URI" in issue.problem
