@@ -38,7 +38,7 @@ def _session():  # pragma: no cover - runs only under `pulumi up`
     return s
 
 
-def _wait(s, response) -> None:  # pragma: no cover - runs only under `pulumi up`
+def _wait(s, response) -> None:
     import time
 
     url = response.headers.get("Azure-AsyncOperation") or response.headers.get("Location")
@@ -54,7 +54,7 @@ def _wait(s, response) -> None:  # pragma: no cover - runs only under `pulumi up
         time.sleep(int(r.headers.get("Retry-After", "10")))
 
 
-def apply_traffic(endpoint_id: str, traffic: dict[str, int], mirror: dict[str, int], missing_ok: bool = False) -> None:  # pragma: no cover
+def apply_traffic(endpoint_id: str, traffic: dict[str, int], mirror: dict[str, int], missing_ok: bool = False) -> None:
     """GET the endpoint, set its traffic and mirror traffic, PUT it back and wait for the operation."""
     s = _session()
     url = f"{ARM}{endpoint_id}?api-version={API_VERSION}"
