@@ -170,6 +170,7 @@ class GcpEndpoint(pulumi.ComponentResource):
                     {"action": {"type": "Delete"}, "condition": {"days_since_noncurrent_time": spec.storage.noncurrent_version_days, "with_state": "ARCHIVED"}},
                 ],
                 "force_destroy": False,
+                "logging": {"log_bucket": spec.storage.access_log_bucket, "log_object_prefix": f"gcs-access/{self.physical_name}/"} if spec.storage.access_log_bucket else None,
                 "labels": self.labels,
             }),
             opts=pulumi.ResourceOptions(parent=self, protect=spec.storage.protect, depends_on=[self.key_grants["storage"]]),

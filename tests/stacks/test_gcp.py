@@ -340,6 +340,11 @@ def test_overrides_and_protect_off(project, run_stack) -> None:
     assert run.one("gcp:kms/cryptoKey:CryptoKey")["protect"] is False
 
 
+def test_bucket_access_logs_to_an_existing_bucket(project, run_stack) -> None:
+    run = variant(project, run_stack, storage__accessLogBucket="team-logs")
+    assert run.one("gcp:storage/bucket:Bucket")["inputs"]["logging"] == {"logBucket": "team-logs", "logObjectPrefix": "gcs-access/variant-iris/"}
+
+
 def test_published_gs_model_is_referenced_not_uploaded(project, run_stack) -> None:
     uri = "gs://models-bucket/registry/iris/sha256-" + "b" * 64 + "/manifest.json"
     run = variant(project, run_stack, model=uri)
