@@ -125,7 +125,8 @@ class VertexDeploymentProvider(ResourceProvider):
             ) from exc
         split = {deployed_id: 100}
         outs = {**props, "modelName": model_name, "deployedModelId": deployed_id, "trafficSplit": split}
-        return CreateResult(id_=f"{props['endpoint']}/deployedModels/{props['deployedModelDisplayName']}", outs=outs)
+        # The id names the endpoint and the model's display name (stable across rollouts; an update keeps its id).
+        return CreateResult(id_=f"{props['endpoint']}#{props['model']['displayName']}", outs=outs)
 
     # ---- update ------------------------------------------------------------------------------------
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

@@ -53,13 +53,14 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ctx: Context) -> tuple[
         aid = f"projects/{p}/alertPolicies/{_digits(name, inputs.get('displayName'))}"
         return aid, {"name": aid}
     if typ == "gcp:monitoring/dashboard:Dashboard":
-        did = f"projects/{num}/dashboards/{stable_hash(name, n=8)}-{stable_hash(name, 'd', n=4)}-{stable_hash(name, 'e', n=4)}-{stable_hash(name, 'f', n=12)}"
+        seed = (name, inputs.get("dashboardJson"))
+        did = f"projects/{num}/dashboards/{stable_hash(*seed, n=8)}-{stable_hash(*seed, 'd', n=4)}-{stable_hash(*seed, 'e', n=4)}-{stable_hash(*seed, 'f', n=12)}"
         return did, {}
     if typ.startswith("pulumi-python:dynamic") and "deployedModelDisplayName" in inputs:
         # The Vertex deployment: the Model Registry id of the upload and the deployed model's id.
         model = f"projects/{num}/locations/{inputs.get('region', r)}/models/{_digits('model', (inputs.get('model') or {}).get('digest'), n=19)}"
         dm = _digits("deployed", inputs.get("deployedModelDisplayName"), n=19)
-        return f"{inputs['endpoint']}/deployedModels/{inputs['deployedModelDisplayName']}", {"modelName": model, "deployedModelId": dm, "trafficSplit": {dm: 100}}
+        return f"{inputs['endpoint']}#{(inputs.get('model') or {}).get('displayName')}", {"modelName": model, "deployedModelId": dm, "trafficSplit": {dm: 100}}
     return f"{name}-id", {}
 
 

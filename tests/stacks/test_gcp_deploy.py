@@ -139,6 +139,10 @@ def test_create_uploads_then_deploys_with_all_traffic(fake: FakeVertex) -> None:
     assert outs["modelName"] in fake.models
 
 
+def test_create_id_names_the_endpoint_and_the_model(fake: FakeVertex) -> None:
+    assert provider(fake).create(props()).id == f"{ENDPOINT}#dev-iris-iris"
+
+
 def test_create_failing_deploy_deletes_the_uploaded_model(fake: FakeVertex) -> None:
     fake.fail = {"deploy_model": 1}
     with pytest.raises(DeploymentError, match="uploaded model was deleted; nothing is left"):
