@@ -816,7 +816,8 @@ def alarm_actions(r: Res) -> Iterable[str]:
     types=[ALARM],
     anchors=["CKV_AWS_26", "ours: an alarm whose topic has no subscriber notifies nobody"],
     title="Alarm actions point at a declared, encrypted SNS topic with at least one subscription.",
-    fix="set mlinfra:notify.emails or webhooks (each becomes a subscription of the alarm topic)",
+    fix="point alarm actions at the stack's alarm topic, KMS-encrypted, with mlinfra:notify.emails or webhooks "
+    "(each becomes a subscription)",
     cloud="aws",
 )
 def alarm_topic(s: Stack) -> Iterator[tuple[str, str]]:
