@@ -347,3 +347,54 @@ def test_the_provider_pickles_and_the_program_never_imports_the_client_library()
     code = "import sys, components.gcp.endpoint; print(sorted(m for m in sys.modules if m.startswith('google.cloud.aiplatform')))"
     out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ---- the real client's request mapping (google-cloud-aiplatform types, no network) -----------------------
+class _Op:
+    def __init__(self, result: Any):
+        self._result = result
+
+    def result(self, timeout: float | None = None) -> Any:
+        return self._result
+
+
+class _Recorder:
+    """Stands in for the GAPIC Model/Endpoint service clients: records each request, answers like the API."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+
+    def upload_model(self, **kw: Any) -> _Op:
+        self.requests.append(("upload_model", kw))
+        return _Op(type("R", (), {"model": "projects/1/locations/us-central1/models/77"})())
+
+    def deploy_model(self, **kw: Any) -> _Op:
+        self.requests.append(("deploy_model", kw))
+        return _Op(type("R", (), {"deployed_model": type("D", (), {"id": "88"})()})())
+
+
+def test_real_client_builds_the_vertex_requests() -> None:
+    from components.gcp.deploy import AiPlatformClient
+
+    client = AiPlatformClient("demo-project", "us-central1")
+    rec = _Recorder()
+    client._models, client._endpoints = rec, rec  # type: ignore[assignment]
+    p = props()
+    p["model"].update(command=["tritonserver"], args=["--allow-vertex-ai=true"], env={"A": "1"}, ports=[8080], kmsKeyName="projects/p/locations/r/keyRings/k/cryptoKeys/k")
+    p["machine"] = {"machineType": "g2-standard-4", "acceleratorType": "NVIDIA_L4", "acceleratorCount": 1}
+    assert client.upload_model(p["model"], 60) == "projects/1/locations/us-central1/models/77"
+    deployment = VertexDeploymentProvider._deployment(p)
+    assert client.deploy_model(ENDPOINT, "projects/1/locations/us-central1/models/77", deployment, {"0": 100}, 60) == "88"
+    (_, up), (_, dep) = rec.requests
+    m = up["model"]
+    assert up["parent"] == "projects/demo-project/locations/us-central1"
+    assert m.artifact_uri == "gs://b/models/iris/sha256-aaa/triton/" and m.container_spec.image_uri == "img"
+    assert list(m.container_spec.args) == ["--allow-vertex-ai=true"] and m.container_spec.ports[0].container_port == 8080
+    assert m.encryption_spec.kms_key_name == "projects/p/locations/r/keyRings/k/cryptoKeys/k"
+    dm = dep["deployed_model"]
+    r = dm.dedicated_resources
+    assert (r.machine_spec.machine_type, r.machine_spec.accelerator_type.name, r.machine_spec.accelerator_count) == ("g2-standard-4", "NVIDIA_L4", 1)
+    assert (r.min_replica_count, r.max_replica_count) == (1, 4)
+    assert [(s.metric_name, s.target) for s in r.autoscaling_metric_specs] == [("aiplatform.googleapis.com/prediction/online/cpu/utilization", 70)]
+    assert dm.service_account == "ml-dev-iris@demo-project.iam.gserviceaccount.com"
+    assert dict(dep["traffic_split"]) == {"0": 100}
