@@ -35,12 +35,15 @@ from components._common.artifact import ModelRef, resolve_model
 from components._common.errors import ConfigError
 from components.azure.traffic import EndpointTraffic
 from components.azure.validate import (
+    ENDPOINT_NAME_MAX,
     azure_options,
     endpoint_name,
     error_count_threshold,
     iso_minutes,
+    key_vault_name,
     recurrence,
     resolved_instance_type,
+    storage_account_name,
     traffic_split,
     validate_for_azure,
 )
@@ -107,7 +110,8 @@ class AzureEndpoint(pulumi.ComponentResource):
         self.options = o = azure_options(spec)
         self.region = region
         self.stack = stack
-        self.physical_name = endpoint_name(stack, spec.key)
+        self.physical_name = naming.physical(stack, spec.key, max_len=ENDPOINT_NAME_MAX)
+        """``<stack>-<key>``: the prefix of the resource-group-scoped names (alerts, autoscale, action group)."""
         self.instance = resolved_instance_type(spec, model.archive_size)
         self.traffic, self.mirror_traffic = traffic_split(spec)
         self._tags = naming.tags(stack, spec.key, tags or {}, spec.tags)
@@ -117,6 +121,7 @@ class AzureEndpoint(pulumi.ComponentResource):
         public = "Disabled" if private else "Enabled"
         client = authorization.get_client_config_output()
         self.subscription_id = client.subscription_id
+        sub = self.subscription_id
 
         # ---- resource group --------------------------------------------------------------------------
         if o.resourceGroupName:
@@ -138,7 +143,7 @@ class AzureEndpoint(pulumi.ComponentResource):
             naming.child(name, "storage"),
             **self._over("storage", {
                 **where,
-                "account_name": naming.compact(stack, spec.key, 24),
+                "account_name": sub.apply(lambda s_: storage_account_name(stack, spec.key, s_)),
                 "kind": "StorageV2",
                 "sku": {"name": o.storageSku or ("Standard_ZRS" if profile == "prod" else "Standard_LRS")},
                 "access_tier": "Hot",
@@ -182,7 +187,7 @@ class AzureEndpoint(pulumi.ComponentResource):
             naming.child(name, "vault"),
             **self._over("keyVault", {
                 **where,
-                "vault_name": "kv" + naming.compact(stack, spec.key, 22, salt="kv"),
+                "vault_name": sub.apply(lambda s_: key_vault_name(stack, spec.key, s_)),
                 "properties": {
                     "tenant_id": client.tenant_id,
                     "sku": {"family": "A", "name": "standard"},
@@ -285,7 +290,7 @@ class AzureEndpoint(pulumi.ComponentResource):
         endpoint_args = self._over("endpoint", {
             **ws,
             "location": region,
-            "endpoint_name": self.physical_name,
+            "endpoint_name": sub.apply(lambda s_: endpoint_name(stack, spec.key, s_)),
             "kind": "Managed",
             "identity": {"type": "SystemAssigned"},
             "properties": endpoint_props,

@@ -9,6 +9,7 @@ traffic, request timeouts above Azure's 180 s, schedules that Azure Monitor recu
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any, Literal
 
@@ -92,12 +93,26 @@ def azure_options(spec: EndpointSpec) -> AzureOptions:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def endpoint_name(stack: str, key: str) -> str:
-    """The online endpoint's name: ``<stack>-<key>``, 3-32 chars, starts with a letter, unique per region."""
-    name = naming.physical(stack, key, max_len=ENDPOINT_NAME_MAX)
+def endpoint_name(stack: str, key: str, subscription: str = "") -> str:
+    """The online endpoint's name: ``<stack>-<key>[-<4 hex of the subscription>]``, 3-32 chars, starting with a
+    letter. Endpoint names are unique per region across all of Azure (they are DNS names), so the subscription
+    salt keeps two users of the same example stack apart."""
+    salt = hashlib.sha256(subscription.encode()).hexdigest()[:4] if subscription else ""
+    name = naming.physical(stack, key, salt, max_len=ENDPOINT_NAME_MAX)
     if not name[:1].isalpha():
-        name = naming.physical("e" + stack, key, max_len=ENDPOINT_NAME_MAX)
+        name = naming.physical("e" + stack, key, salt, max_len=ENDPOINT_NAME_MAX)
     return name
+
+
+def storage_account_name(stack: str, key: str, subscription: str) -> str:
+    """3-24 lower-case letters and digits, globally unique: stack + key + a hash that includes the subscription."""
+    return naming.compact(stack, key, 24, salt=subscription)
+
+
+def key_vault_name(stack: str, key: str, subscription: str) -> str:
+    """3-24 characters, globally unique, starting with a letter. With purge protection a deleted vault keeps its
+    name for the retention period (docs/azure.md)."""
+    return "kv" + naming.compact(stack, key, 22, salt=f"kv/{subscription}")
 
 
 def resolved_instance_type(spec: EndpointSpec, model_bytes: int = 0) -> catalog.InstanceType:
@@ -321,6 +336,8 @@ __all__ = [
     "advisories",
     "azure_options",
     "endpoint_name",
+    "key_vault_name",
+    "storage_account_name",
     "iso_minutes",
     "recurrence",
     "resolved_instance_type",

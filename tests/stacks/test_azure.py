@@ -13,8 +13,8 @@ from tests.conftest import PlanRun, edit_endpoint
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 RG = f"{SUB}/resourceGroups/mlinfra-azure-dev-iris"
 WS = f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/azure-dev-iris-ws"
-ENDPOINT_ID = f"{WS}/onlineEndpoints/azure-dev-iris"
-ACCOUNT_ID = f"{RG}/providers/Microsoft.Storage/storageAccounts/azuredeviris70fb36"
+ENDPOINT_ID = f"{WS}/onlineEndpoints/azure-dev-iris-12b9"
+ACCOUNT_ID = f"{RG}/providers/Microsoft.Storage/storageAccounts/azuredeviris962d94"
 ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
 DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 ALERT = "azure-native:monitor:MetricAlert"
@@ -93,7 +93,7 @@ def test_every_child_is_parented_to_the_component(dev: PlanRun) -> None:
 def test_storage_account_is_locked_down_and_protected(dev: PlanRun) -> None:
     acct = dev.one("azure-native:storage:StorageAccount")
     i = acct["inputs"]
-    assert i["accountName"] == "azuredeviris70fb36" and len(i["accountName"]) <= 24 and i["accountName"].isalnum()
+    assert i["accountName"] == "azuredeviris962d94" and len(i["accountName"]) <= 24 and i["accountName"].isalnum()
     assert i["enableHttpsTrafficOnly"] is True
     assert i["minimumTlsVersion"] == "TLS1_2"
     assert i["allowBlobPublicAccess"] is False
@@ -139,7 +139,7 @@ def test_workspace_has_identity_hbi_and_identity_datastores(dev: PlanRun) -> Non
     assert i["publicNetworkAccess"] == "Enabled"
     assert i["systemDatastoresAuthMode"] == "Identity"
     assert i["storageAccount"] == ACCOUNT_ID
-    assert i["keyVault"].endswith("/providers/Microsoft.KeyVault/vaults/kvazuredeviris1ac442")
+    assert i["keyVault"].endswith("/providers/Microsoft.KeyVault/vaults/kvazuredeviris5d6f46")
     assert i["applicationInsights"].endswith("/providers/Microsoft.Insights/components/azure-dev-iris-appi")
     assert ws["protect"] is True
     appi = dev.one("azure-native:applicationinsights:Component")["inputs"]
@@ -157,7 +157,7 @@ def test_role_assignments(dev: PlanRun) -> None:
         "iris-grant-endpoint-model-read": ("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", container, "ServicePrincipal"),
         "iris-grant-endpoint-capture-write": ("ba92f5b4-2d11-453d-a403-e96b0029c9fe", ACCOUNT_ID, "ServicePrincipal"),
         "iris-grant-workspace-storage": ("ba92f5b4-2d11-453d-a403-e96b0029c9fe", ACCOUNT_ID, "ServicePrincipal"),
-        "iris-grant-workspace-vault": ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", f"{RG}/providers/Microsoft.KeyVault/vaults/kvazuredeviris1ac442", "ServicePrincipal"),
+        "iris-grant-workspace-vault": ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", f"{RG}/providers/Microsoft.KeyVault/vaults/kvazuredeviris5d6f46", "ServicePrincipal"),
     }
     endpoint = dev.one(ENDPOINT)
     reader = dev.one("azure-native:authorization:RoleAssignment", "iris-grant-endpoint-model-read")
@@ -174,7 +174,7 @@ def test_model_is_uploaded_content_addressed_and_registered_as_triton(dev: PlanR
     assert onnx["source"] == {"asset": "file", "path": onnx["source"]["path"]} and onnx["source"]["path"].endswith("examples/iris/dist/triton/iris/1/model.onnx")
     version = dev.one("azure-native:machinelearningservices:ModelVersion")
     assert version["inputs"]["properties"]["modelType"] == "triton_model"
-    assert version["inputs"]["properties"]["modelUri"] == "https://azuredeviris70fb36.blob.core.windows.net/artifacts/" + prefix.rsplit("/", 1)[0]
+    assert version["inputs"]["properties"]["modelUri"] == "https://azuredeviris962d94.blob.core.windows.net/artifacts/" + prefix.rsplit("/", 1)[0]
     assert version["inputs"]["version"] == "2e138d1ba33c"
     assert {b["urn"] for b in blobs.values()} <= set(version["dependencies"])
 
@@ -182,7 +182,7 @@ def test_model_is_uploaded_content_addressed_and_registered_as_triton(dev: PlanR
 # ---------------------------------------------------------------------------------------------- endpoint, deployments, traffic
 def test_endpoint_authenticates_with_aad_tokens(dev: PlanRun) -> None:
     ep = dev.one(ENDPOINT)
-    assert ep["inputs"]["endpointName"] == "azure-dev-iris"
+    assert ep["inputs"]["endpointName"] == "azure-dev-iris-12b9"
     assert ep["inputs"]["properties"]["authMode"] == "AADToken"
     assert ep["inputs"]["properties"]["publicNetworkAccess"] == "Enabled"
     assert ep["inputs"]["identity"] == {"type": "SystemAssigned"}
@@ -193,7 +193,7 @@ def test_endpoint_authenticates_with_aad_tokens(dev: PlanRun) -> None:
 def test_deployments_run_triton_with_probes_requests_app_insights_and_capture(dev: PlanRun) -> None:
     green = dev.one(DEPLOYMENT, "iris-green")
     p = green["inputs"]["properties"]
-    assert green["inputs"]["deploymentName"] == "green" and green["inputs"]["endpointName"] == "azure-dev-iris"
+    assert green["inputs"]["deploymentName"] == "green" and green["inputs"]["endpointName"] == "azure-dev-iris-12b9"
     assert green["inputs"]["sku"] == {"name": "Default", "capacity": 1}
     assert p["endpointComputeType"] == "Managed"
     assert p["instanceType"] == "Standard_F4s_v2"
@@ -299,10 +299,10 @@ def test_workbook_and_diagnostics(dev: PlanRun) -> None:
 
 def test_outputs(dev: PlanRun) -> None:
     out = dev.outputs["iris"]
-    assert out["endpointName"] == "azure-dev-iris"
-    assert out["invokeUrl"] == "https://azure-dev-iris.westeurope.inference.ml.azure.com/score"
-    assert out["artifactBucket"] == "azuredeviris70fb36/artifacts"
-    assert out["modelDataUrl"].endswith("/triton") and out["modelDataUrl"].startswith("https://azuredeviris70fb36.blob.core.windows.net/artifacts/models/iris/")
+    assert out["endpointName"] == "azure-dev-iris-12b9"
+    assert out["invokeUrl"] == "https://azure-dev-iris-12b9.westeurope.inference.ml.azure.com/score"
+    assert out["artifactBucket"] == "azuredeviris962d94/artifacts"
+    assert out["modelDataUrl"].endswith("/triton") and out["modelDataUrl"].startswith("https://azuredeviris962d94.blob.core.windows.net/artifacts/models/iris/")
     assert len(out["alarmNames"]) == 8 and "azure-dev-iris-error-rate" in out["alarmNames"]
     assert out["dashboardUrl"].startswith("https://portal.azure.com/#@11111111-1111-1111-1111-111111111111/resource/") and out["dashboardUrl"].endswith("/workbook")
     assert out["traffic"] == {"blue": 90, "green": 10}

@@ -4,6 +4,7 @@ helpers the component uses (names, traffic split, recurrences, cooldowns, the no
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ from components.azure.validate import (
     endpoint_name,
     error_count_threshold,
     iso_minutes,
+    key_vault_name,
     recurrence,
+    storage_account_name,
     traffic_split,
     validate_for_azure,
 )
@@ -214,11 +217,19 @@ def test_fails_unknown_region() -> None:
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def test_endpoint_names_follow_azure_rules() -> None:
-    assert endpoint_name("azure-dev", "iris") == "azure-dev-iris"
-    long = endpoint_name("a-very-long-stack-name-for-tests", "an-even-longer-endpoint-key")
-    assert len(long) == 32 and long[0].isalpha()
-    assert endpoint_name("1prod", "iris")[0].isalpha()
+def test_names_follow_azure_rules_and_are_unique_per_subscription() -> None:
+    sub = "00000000-0000-0000-0000-000000000000"
+    assert endpoint_name("azure-dev", "iris", sub) == "azure-dev-iris-12b9"
+    assert endpoint_name("azure-dev", "iris", "another-subscription") != endpoint_name("azure-dev", "iris", sub)
+    long = endpoint_name("a-very-long-stack-name-for-tests", "an-even-longer-endpoint-key", sub)
+    assert len(long) == 32 and long[0].isalpha() and re.fullmatch(r"[a-z][a-z0-9-]{2,31}", long)
+    assert endpoint_name("1prod", "iris", sub)[0].isalpha()
+    for stack, key in (("azure-dev", "iris"), ("a-very-long-stack-name-for-tests", "x"), ("1", "ab")):
+        acct = storage_account_name(stack, key, sub)
+        assert 3 <= len(acct) <= 24 and re.fullmatch(r"[a-z0-9]+", acct), acct
+        kv = key_vault_name(stack, key, sub)
+        assert 3 <= len(kv) <= 24 and re.fullmatch(r"[a-z][a-z0-9]+", kv), kv
+    assert storage_account_name("azure-dev", "iris", sub) != storage_account_name("azure-dev", "iris", "other")
 
 
 def test_traffic_sums_to_100_and_mirror_goes_to_the_candidate() -> None:
