@@ -4,7 +4,7 @@ Children, in order: resource group (or an existing one by name); artifact storag
 TLS 1.2, no public blob access, no shared keys, infrastructure encryption; protected), its blob service
 (soft delete, versioning) and private container; Key Vault (RBAC, soft delete, purge protection); Log
 Analytics and Application Insights; the Azure ML workspace (system identity, high business impact, identity
-auth to its datastores; protected) and its role assignments; the model files and their registered model
+auth to its datastores; protected); the model files and their registered model
 version (``triton_model``); the online endpoint (AAD token auth); one deployment (all-at-once) or two
 (blue/green), their identity's read grant, the traffic step that runs after both exist; autoscale settings on
 each deployment; the action group and metric alerts (from ``monitoring``); diagnostics; a workbook.
@@ -58,7 +58,6 @@ CONTAINER = "artifacts"
 ROLE = {
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
-    "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
     "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
 }
 SCALE_IN_SHARE = 0.6
@@ -241,11 +240,10 @@ class AzureEndpoint(pulumi.ComponentResource):
             }),
             opts=stateful,
         )
-        ws_principal = self.workspace.identity.apply(lambda i: i.principal_id if i else "")
-        self.workspace_grants = [
-            self._grant("workspace-storage", ws_principal, "Storage Blob Data Contributor", self.storage_account.id),
-            self._grant("workspace-vault", ws_principal, "Key Vault Secrets Officer", self.vault.id),
-        ]
+        # The workspace's system identity gets its roles on the storage account, vault and registry from Azure ML
+        # itself at creation (the identity running `pulumi up` needs rights to assign roles); declaring the same
+        # assignments here would collide with them (RoleAssignmentExists).
+        self.workspace_principal_id = self.workspace.identity.apply(lambda i: i.principal_id if i else "")
         ws = {"resource_group_name": rg_name, "workspace_name": self.workspace.name}
 
         # ---- the model: files and registered versions ----------------------------------------------------
@@ -262,7 +260,7 @@ class AzureEndpoint(pulumi.ComponentResource):
                 **ws,
                 name=model_name,
                 properties={"description": f"mlinfra {spec.key}: {model_name}", "tags": self._tags},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=self.workspace_grants),
+                opts=self._child,
             )
         for ref in {r.digest: r for r in (model, stable_ref)}.values():
             self.model_uris[ref.digest] = uri = self._model_files(name, ref)
@@ -607,6 +605,7 @@ class AzureEndpoint(pulumi.ComponentResource):
             "resourceGroup": self.resource_group_name,
             "workspaceName": self.workspace.name,
             "endpointPrincipalId": self.endpoint_principal_id,
+            "workspacePrincipalId": self.workspace_principal_id,
             "traffic": self.traffic,
             "mirrorTraffic": self.mirror_traffic,
         }

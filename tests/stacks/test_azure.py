@@ -26,8 +26,6 @@ AZURE_DEV_GRAPH = [
     ("azure-native:applicationinsights:Workbook", "iris-dashboard"),
     ("azure-native:authorization:RoleAssignment", "iris-grant-endpoint-capture-write"),
     ("azure-native:authorization:RoleAssignment", "iris-grant-endpoint-model-read"),
-    ("azure-native:authorization:RoleAssignment", "iris-grant-workspace-storage"),
-    ("azure-native:authorization:RoleAssignment", "iris-grant-workspace-vault"),
     ("azure-native:keyvault:Vault", "iris-vault"),
     ("azure-native:machinelearningservices:ModelContainer", "iris-model"),
     ("azure-native:machinelearningservices:ModelVersion", "iris-model-2e138d1ba33c"),
@@ -156,12 +154,13 @@ def test_role_assignments(dev: PlanRun) -> None:
     assert got == {
         "iris-grant-endpoint-model-read": ("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", container, "ServicePrincipal"),
         "iris-grant-endpoint-capture-write": ("ba92f5b4-2d11-453d-a403-e96b0029c9fe", ACCOUNT_ID, "ServicePrincipal"),
-        "iris-grant-workspace-storage": ("ba92f5b4-2d11-453d-a403-e96b0029c9fe", ACCOUNT_ID, "ServicePrincipal"),
-        "iris-grant-workspace-vault": ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", f"{RG}/providers/Microsoft.KeyVault/vaults/kvazuredeviris5d6f46", "ServicePrincipal"),
     }
     endpoint = dev.one(ENDPOINT)
     reader = dev.one("azure-native:authorization:RoleAssignment", "iris-grant-endpoint-model-read")
     assert reader["inputs"]["principalId"] == endpoint["outputs"]["identity"]["principalId"]
+    # the workspace's own identity gets its roles from Azure ML at creation: none declared here (no duplicates)
+    workspace = dev.one("azure-native:machinelearningservices:Workspace")
+    assert all(r["inputs"]["principalId"] != workspace["outputs"]["identity"]["principalId"] for r in dev.of("azure-native:authorization:RoleAssignment"))
 
 
 # ---------------------------------------------------------------------------------------------- model
