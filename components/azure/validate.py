@@ -314,6 +314,8 @@ def advisories(spec: EndpointSpec, region: str = "westeurope", profile: str = "d
         warn("azure-error-rate-as-count", f"Azure metric alerts cannot divide: the non-2xx alert fires above {error_count_threshold(spec)} non-2xx requests per minute, {spec.alerts.error_rate_percent:g}% of a reference {reference_rpm(spec)} requests per minute (azure.expectedRequestsPerMinute).")
     if spec.network.isolation and not spec.network.private:
         warn("azure-egress-open", "network.isolation has no per-deployment switch on Azure ML: deployment egress is disabled only with network.private: true (workspace managed network, approved outbound only).")
+    if spec.network.private:
+        warn("azure-private-endpoint-not-declared", "network.private: the workspace, endpoint, storage account and vault refuse public network access, and mlinfra declares no private endpoint into your VNet: create one for the workspace (groupId amlworkspace) where callers run, and run `pulumi up` from a network that reaches the storage account (docs/azure.md).")
     if a.enabled and (a.scale_in_cooldown_seconds % 60 or a.scale_out_cooldown_seconds % 60 or min(a.scale_in_cooldown_seconds, a.scale_out_cooldown_seconds) < 60):
         warn("azure-cooldown-minutes", f"Azure autoscale cooldowns are whole minutes, at least one: scale-in {iso_minutes(a.scale_in_cooldown_seconds)}, scale-out {iso_minutes(a.scale_out_cooldown_seconds)}.")
     if a.enabled and a.schedules:

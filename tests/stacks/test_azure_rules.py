@@ -266,6 +266,8 @@ def test_advisories_say_what_azure_does_differently() -> None:
     assert all(a["severity"] == "warning" for a in rules.values())
     assert "{'blue': 90, 'green': 10}" in rules["azure-no-auto-rollback"]["message"]
     assert "above 10 non-2xx requests per minute" in rules["azure-error-rate-as-count"]["message"]
+    assert "azure-private-endpoint-not-declared" not in rules
+    assert "azure-private-endpoint-not-declared" in {a["rule"] for a in advisories(spec(network={"private": True}))}
     quiet = {a["rule"] for a in advisories(spec(rollout__autoRollback=False, rollout__strategy="all-at-once"))}
     assert "azure-no-auto-rollback" not in quiet and "azure-traffic-not-stepped" not in quiet
 
