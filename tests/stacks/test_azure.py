@@ -365,6 +365,15 @@ def test_gpu_existing_group_published_model_custom_image_and_overrides(project, 
     assert run.one("pulumi-python:dynamic:Resource")["inputs"]["traffic"] == {"blue": 10, "green": 90}
 
 
+def test_traffic_is_reapplied_when_the_endpoint_changes_and_only_then(project, run_stack) -> None:
+    def revision(**patch: Any) -> str:
+        return variant(project, run_stack, **patch).one("pulumi-python:dynamic:Resource")["inputs"]["endpointRevision"]
+
+    base = revision(alerts__latencyP99Ms=600)
+    assert revision(alerts__latencyP99Ms=700) == base  # the endpoint is untouched: no traffic write
+    assert revision(alerts__latencyP99Ms=600, azure={"authMode": "AMLToken"}) != base
+
+
 def test_blue_green_with_two_models_routes_each_slot_to_its_version(project, run_stack) -> None:
     v1 = "az://mlartifacts/models/prod/iris/sha256-" + "b" * 64 + "/manifest.json"
     run = variant(project, run_stack, azure={"stableModel": v1, "candidateTrafficPercent": 25})
