@@ -23,11 +23,14 @@ def evaluate(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return evaluate_plan(plan)
 
 
+# ``policy.transitions`` is the function below, also once the submodule policy/transitions.py is imported:
+# importing it here first means a later ``import policy.transitions`` finds it loaded and does not rebind it.
+from policy.transitions import evaluate_transition as _evaluate_transition  # noqa: E402
+
+
 def transitions(base_plan: dict[str, Any], head_plan: dict[str, Any]) -> list[dict[str, Any]]:
     """Findings about going from ``base_plan`` to ``head_plan`` (sorted like ``evaluate``)."""
-    from policy.transitions import evaluate_transition
-
-    return evaluate_transition(base_plan, head_plan)
+    return _evaluate_transition(base_plan, head_plan)
 
 
 __all__ = ["evaluate", "transitions"]

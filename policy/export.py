@@ -176,15 +176,33 @@ class _Refs:
     """Values that name a resource (its id or an output) -> a Terraform reference."""
 
     def __init__(self, entries: list[tuple[dict[str, Any], str, str]]):
-        self.by_value: dict[str, str] = {}
+        # value -> {resource: (ref, is an output)}; several resources may answer to one value (every S3
+        # bucket control has the bucket's name as its id): an output beats an id, and a tie is no reference.
+        owners: dict[str, dict[str, tuple[str, bool]]] = {}
         for r, typ, name in entries:
             outputs = r.get("outputs") if isinstance(r.get("outputs"), dict) else {}
             for attr in REF_ATTRS:
                 v = r.get("id") if attr == "id" else outputs.get(attr)
-                if isinstance(v, str) and len(v) > 3 and v not in self.by_value:
-                    self.by_value[v] = f"${{{typ}.{name}.{snake(attr)}}}"
+                if isinstance(v, str) and len(v) > 3:
+                    mine = owners.setdefault(v, {})
+                    key = f"{typ}.{name}"
+                    ref, is_out = mine.get(key, ("", False))
+                    # the arn, then the id, are the canonical references when they are the value
+                    if not ref or attr == "arn" or (attr == "id" and not ref.endswith(".arn}")):
+                        ref = f"${{{typ}.{name}.{snake(attr)}}}"
+                    mine[key] = (ref, is_out or attr != "id")
+        self.by_value: dict[str, str] = {}
+        self.own_ids = {f"{typ}.{name}": r.get("id") for r, typ, name in entries}
+        for v, mine in owners.items():
+            from_outputs = [ref for ref, out in mine.values() if out]
+            if len(from_outputs) == 1:
+                self.by_value[v] = from_outputs[0]
+            elif not from_outputs and len(mine) == 1:
+                self.by_value[v] = next(iter(mine.values()))[0]
 
-    def __call__(self, value: str, own: str) -> str:
+    def __call__(self, value: str, own: str, key: str = "") -> str:
+        if (key == "name" or key.endswith("Name")) and value == self.own_ids.get(own):
+            return value  # a resource's own name (dashboardName, name) is not a reference to another
         ref = self.by_value.get(value)
         return ref if ref and not ref.startswith(f"${{{own}.") else value
 
@@ -199,7 +217,9 @@ def _tf_value(value: Any, tf: str, refs: _Refs, own: str) -> Any:
             if v is None:
                 continue
             if k in MAP_INPUTS and isinstance(v, dict):  # map-typed inputs keep their keys
-                out[snake(k)] = {mk: refs(mv, own) if isinstance(mv, str) else mv for mk, mv in v.items()}
+                out[snake(k)] = dict(v)
+            elif isinstance(v, str):
+                out[renames.get(k, snake(k))] = refs(v, own, k)
             else:
                 out[renames.get(k, snake(k))] = _tf_value(v, tf, refs, own)
         return out

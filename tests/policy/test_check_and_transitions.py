@@ -172,3 +172,14 @@ def test_warns_azure_instance_type_change() -> None:
     head["inputs"]["properties"]["instanceType"] = "Standard_NC4as_T4_v3"
     found = transitions({"resources": [dep]}, {"resources": [head]})
     assert rules_of(found) == {"azure-deployment-instance-type-change"}
+
+
+def test_transitions_stays_a_function_after_the_submodule_is_imported() -> None:
+    import importlib
+
+    import policy
+
+    importlib.import_module("policy.transitions")
+    from policy.transitions import evaluate_transition  # noqa: F401
+
+    assert callable(policy.transitions) and policy.transitions.__name__ == "transitions"
