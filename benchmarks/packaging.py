@@ -421,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     from model_packaging.api import cpu_info, tool_versions
 
     results: dict[str, Any] = {}
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="mlinfra-bench-") as tmp:
         work = Path(tmp)
         for key in [k.strip() for k in args.only.split(",") if k.strip()]:
@@ -434,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
             results[key] = run_model(key, spec, kdir)
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": cpu_info(),
+        "load_average_1m": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
         "tools": tool_versions(), "measure": {"small": MEASURE_SMALL, "minilm": MEASURE_MINILM},
         "targets": TARGETS, "target_check": check_targets(results), "results": results,
     }  # fmt: skip

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import DynamicInt8Config, Fp16Config, OptimizeConfig, StaticInt8Config
-from .converters import EXTERNAL_DATA_THRESHOLD, check_onnx
+from .converters import check_onnx, needs_external_data
 from .errors import NotQuantizableError, PackagingError
 
 #: Operators whose weights int8 quantization compresses; a graph without any has nothing to gain.
@@ -131,7 +131,7 @@ def scratch_cwd() -> Iterator[Path]:
 
 
 def _external(path: Path) -> bool:
-    return model_size(path) > EXTERNAL_DATA_THRESHOLD
+    return needs_external_data(model_size(path))
 
 
 # ------------------------------------------------------------------------------------------------- optimize
@@ -143,7 +143,14 @@ def optimize(src: Path, dst: Path, config: OptimizeConfig = OptimizeConfig()) ->
     ``"disabled"`` copies the graph unchanged. Apply after quantization (quantizing a fused graph fails).
     """
     if config.level == "disabled":
-        shutil.copyfile(src, dst)
+        if _external(src):
+            import onnx
+
+            from .converters import save_onnx
+
+            save_onnx(onnx.load(str(src)), dst)  # rewrites the data file name to follow dst
+        else:
+            shutil.copyfile(src, dst)
         return dst
     import onnxruntime as ort
 
@@ -196,7 +203,11 @@ def _preprocess(src: Path, work: Path) -> Path:
 
     out = work / "pre.onnx"
     try:
-        quant_pre_process(str(src), str(out), skip_optimization=False, save_as_external_data=_external(src))
+        large = _external(src)
+        quant_pre_process(
+            str(src), str(out), skip_optimization=False, save_as_external_data=large,
+            all_tensors_to_one_file=True, external_data_location=out.name + ".data" if large else None,
+        )  # fmt: skip
         return out
     except Exception:
         return src

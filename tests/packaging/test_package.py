@@ -177,3 +177,28 @@ def test_fails_cli_package_exits_2(
     rc = cli_package(model, framework, sample, ev, out=str(tmp_path / "dist"), progress=False, **kw)
     assert rc == 2
     assert message in capsys.readouterr().err.replace("\n", "")
+
+
+@pytest.mark.slow
+def test_large_models_use_external_data(mlp: Saved, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Graphs over the threshold (2 GB in production, lowered here) ship as model.onnx + model.onnx.data."""
+    import tarfile
+
+    from model_packaging import converters
+
+    monkeypatch.setattr(converters, "EXTERNAL_DATA_THRESHOLD", 100_000)
+    result = package(mlp.path, "pytorch", mlp.sample, (mlp.x_eval, mlp.y_eval), out=tmp_path, measure=FAST,
+                     progress=False)  # fmt: skip
+    files = result.manifest.files
+    name = result.manifest.name
+    assert f"triton/{name}/1/model.onnx.data" in files and f"triton/{name}/1/model.onnx" in files
+    assert files[f"triton/{name}/1/model.onnx"].size < 100_000
+    with tarfile.open(tmp_path / "model.tar.gz") as tar:
+        assert f"{name}/1/model.onnx.data" in tar.getnames()
+    assert manifest.verify_dir(tmp_path) == []
+    for cand in result.manifest.quantization["candidates"]:
+        assert cand["error"] is None, cand
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(result.model_path), providers=["CPUExecutionProvider"])
+    assert sess.run(None, {"input": mlp.x_eval[:4]})[0].shape == (4, 10)
