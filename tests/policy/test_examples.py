@@ -37,3 +37,88 @@ def test_example_stack_exports_for_scanners(example_plan, tmp_path) -> None:
             assert "${" in p.read_text()
         else:
             assert doc["resources"] and all(r["type"].startswith("Microsoft.") for r in doc["resources"])
+
+
+def _ep(c: dict) -> dict:
+    return c["mlinfra:endpoints"]["iris"]
+
+
+VARIANTS = {
+    "aws-gpu-nvme": (
+        "dev",
+        lambda c: _ep(c).update(
+            compute={"accelerator": "gpu", "instanceType": "ml.g5.xlarge", "instances": 1}
+        ),
+    ),
+    "aws-serverless": (
+        "dev",
+        lambda c: _ep(c).update(
+            compute={"accelerator": "cpu", "serverless": {"memorySizeMb": 2048}},
+            autoscaling={"enabled": False},
+            rollout={"strategy": "all-at-once"},
+            network={"isolation": False, "isolationOptOutReason": "serverless has no network isolation"},
+        ),
+    ),
+    "aws-prod": (
+        "dev",
+        lambda c: (
+            c.update({"mlinfra:profile": "prod"}),
+            _ep(c)["compute"].update(instances=2),
+            _ep(c)["autoscaling"].update(minInstances=2),
+            _ep(c).update(storage={"accessLogBucket": "my-logs"}, capture={"samplePercent": 5}),
+        ),
+    ),
+    "aws-published-model": (
+        "dev",
+        lambda c: _ep(c).update(model="s3://models/prefix/iris/sha256-" + "a" * 64 + "/manifest.json"),
+    ),
+    "aws-vpc": (
+        "dev",
+        lambda c: _ep(c).update(
+            network={"private": True, "subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]}
+        ),
+    ),
+    "gcp-cloudrun-public-with-reason": (
+        "gcp-cloudrun-dev",
+        lambda c: _ep(c).update(
+            network={"ingress": "all", "allowUnauthenticated": True, "publicReason": "public demo"}
+        ),
+    ),
+    "gcp-vertex-prod-private": (
+        "gcp-vertex-dev",
+        lambda c: (
+            c.update({"mlinfra:profile": "prod"}),
+            _ep(c).setdefault("compute", {}).update(instances=2),
+            _ep(c).setdefault("autoscaling", {}).update(minInstances=2),
+            _ep(c).update(network={"private": True}),
+        ),
+    ),
+    "azure-prod-private": (
+        "azure-dev",
+        lambda c: (
+            c.update({"mlinfra:profile": "prod"}),
+            _ep(c)["compute"].update(instances=2),
+            _ep(c)["autoscaling"].update(minInstances=2, schedules=[]),
+            _ep(c).update(network={"private": True}),
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_secure_variants_have_no_policy_findings(variant: str, project) -> None:
+    """Legitimate configurations (GPU/NVMe, serverless, prod, private, public with a reason) raise no rule."""
+    from stacks.plan import run_plan
+
+    base, edit = VARIANTS[variant]
+    config = project.base(base)["config"]
+    edit(config)
+    project.write(variant, config)
+    plan = run_plan(variant, project.dir)
+    assert [f for f in plan["findings"] if f["rule"] in _rule_ids()] == []
+
+
+def _rule_ids() -> set[str]:
+    from policy.engine import load_rules
+
+    return set(load_rules())
