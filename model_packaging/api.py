@@ -122,7 +122,8 @@ def cpu_info() -> dict[str, Any]:
         "amx_int8",
         "amx_bf16",
     )
-    model, flags = platform.processor() or platform.machine(), set()
+    model: str = platform.processor() or platform.machine()
+    flags: set[str] = set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, val = line.partition(":")

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -105,10 +106,10 @@ def profile(path: Path) -> GraphProfile:
     )
 
 
-def _all_nodes(graph: object) -> Iterator[object]:
+def _all_nodes(graph: Any) -> Iterator[Any]:
     import onnx
 
-    for node in graph.node:  # type: ignore[attr-defined]
+    for node in graph.node:
         yield node
         for attr in node.attribute:
             if attr.type == onnx.AttributeProto.GRAPH:
@@ -340,14 +341,14 @@ def to_fp16(src: Path, dst: Path, config: Fp16Config = Fp16Config()) -> Path:
     return dst
 
 
-def topological_sort(graph: object) -> None:
+def topological_sort(graph: Any) -> None:
     """Reorder ``graph.node`` so every node comes after the producers of its inputs (stable otherwise).
 
     ONNX Runtime's fp16 converter appends the Cast nodes it adds for ``keep_io_types`` at the end of the node
     list, which the full checker rejects.
     """
-    nodes = list(graph.node)  # type: ignore[attr-defined]
-    available = {i.name for i in graph.input} | {i.name for i in graph.initializer} | {""}  # type: ignore[attr-defined]
+    nodes = list(graph.node)
+    available = {i.name for i in graph.input} | {i.name for i in graph.initializer} | {""}
     produced_by_graph = {o for n in nodes for o in n.output}
     ordered, pending = [], nodes
     while pending:
@@ -367,5 +368,5 @@ def topological_sort(graph: object) -> None:
         copy = type(node)()
         copy.CopyFrom(node)
         copies.append(copy)
-    del graph.node[:]  # type: ignore[attr-defined]
-    graph.node.extend(copies)  # type: ignore[attr-defined]
+    del graph.node[:]
+    graph.node.extend(copies)
