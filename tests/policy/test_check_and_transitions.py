@@ -183,3 +183,54 @@ def test_transitions_stays_a_function_after_the_submodule_is_imported() -> None:
     from policy.transitions import evaluate_transition  # noqa: F401
 
     assert callable(policy.transitions) and policy.transitions.__name__ == "transitions"
+
+
+def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def test_hand_edited_values_of_any_type_never_crash_the_rules(dev_plan: dict[str, Any]) -> None:
+    """Every input of every resource replaced, one at a time, by values of the wrong type: the rules judge, never raise."""
+    import copy
+
+    weird = [None, 7, "x", [], {}, [1, "a"], {"a": None}, True]
+    n = 0
+    for i, r in enumerate(dev_plan["resources"]):
+        for path in _paths(r["inputs"]):
+            for w in weird[(n % 4) : (n % 4) + 4]:
+                plan = copy.deepcopy(dev_plan)
+                node = plan["resources"][i]["inputs"]
+                for p in path[:-1]:
+                    node = node[p]
+                node[path[-1]] = w
+                findings = evaluate(plan)
+                assert all(f["severity"] in ("error", "warning") for f in findings)
+            n += 1
+    assert n > 100
+    assert transitions(dev_plan, copy.deepcopy(dev_plan)) == []
+
+
+@pytest.mark.parametrize("cloud", ["azure", "gcp"])
+def test_hand_edited_azure_and_gcp_values_never_crash_the_rules(cloud: str) -> None:
+    import copy
+
+    from tests.policy.test_rules_azure_gcp import azure_stack, gcp_stack
+
+    base = azure_stack() if cloud == "azure" else gcp_stack()
+    for i, r in enumerate(base["resources"]):
+        for path in _paths(r["inputs"]):
+            for w in (None, 7, "x", [], {}, [1, "a"]):
+                plan = copy.deepcopy(base)
+                node = plan["resources"][i]["inputs"]
+                for p in path[:-1]:
+                    node = node[p]
+                node[path[-1]] = w
+                evaluate(plan)
+                transitions(base, plan)

@@ -56,3 +56,14 @@ def test_suppression_matching_is_narrow() -> None:
     assert s.matches("CKV_AWS_18", "aws_s3_bucket.iris_artifacts", "dev", "dev")
     assert not s.matches("CKV_AWS_18", "aws_s3_bucket.logs", "dev", "dev")
     assert not s.matches("CKV_AWS_19", "aws_s3_bucket.iris_artifacts", "dev", "dev")
+
+
+def test_checkov_script_is_valid_bash_and_pins_its_version() -> None:
+    import subprocess
+
+    from policy.checkov_report import ROOT
+
+    script = ROOT / ".ci" / "checkov.sh"
+    subprocess.run(["bash", "-n", str(script)], check=True)
+    text = script.read_text()
+    assert 'CHECKOV_VERSION="3.3.' in text and "timeout" in text and "--framework terraform_json arm" in text
