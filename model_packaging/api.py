@@ -60,6 +60,12 @@ class PackageResult:
     def model_path(self) -> Path:
         return self.out / TRITON_DIR / self.manifest.name / "1" / "model.onnx"
 
+    def _repr_markdown_(self) -> str:  # notebooks
+        return (
+            f"**{self.manifest.name}**: chose `{self.chosen}` ({self.reason}); `sha256-{self.digest}` in "
+            f"`{self.out}`\n\n{self.table_markdown}"
+        )
+
 
 # ------------------------------------------------------------------------------------------------------ data
 
@@ -446,6 +452,7 @@ def _run(
     manifest = Manifest(
         schema="mlinfra.manifest/v1",
         name=config.name,
+        version=f"sha256-{digest}",
         digest=digest,
         framework=config.framework,
         target=config.target,
