@@ -108,7 +108,9 @@ def plan_candidates(
     plans = [fp32]
     if mode == "int8-dynamic":
         note = (
-            "dynamic int8 on Conv runs ConvInteger, 5-7x slower on CPU (FACTS)" if prof.kind == "conv" else ""
+            "Conv layers stay fp32 (dynamic int8 Conv runs ConvInteger, 5-7x slower on CPU)"
+            if prof.kind == "conv" and "Conv" not in dyn.op_types
+            else ""
         )
         plans.append(
             CandidatePlan("int8-dynamic" + ("-pc" if dyn.per_channel else ""), mode, "dynamic", dyn, note)
