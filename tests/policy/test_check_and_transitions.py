@@ -234,3 +234,19 @@ def test_hand_edited_azure_and_gcp_values_never_crash_the_rules(cloud: str) -> N
                 node[path[-1]] = w
                 evaluate(plan)
                 transitions(base, plan)
+
+
+def test_mlinfra_check_command_on_a_hand_edited_plan(tmp_path: Path, dev_plan: dict[str, Any]) -> None:
+    """Through the real command line: a clean plan exits 0; the same plan with rotation turned off by hand exits 1."""
+    from typer.testing import CliRunner
+
+    from mlinfra.cli import app
+
+    clean = write(tmp_path, dev_plan, "clean.json")
+    assert CliRunner().invoke(app, ["check", str(clean)]).exit_code == 0
+    one(dev_plan, "aws:kms/key:Key")["inputs"]["enableKeyRotation"] = False
+    edited = write(tmp_path, dev_plan, "edited.json")
+    result = CliRunner().invoke(app, ["check", str(edited), "--format", "json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["findings"][0]["rule"] == "aws-kms-key-rotation"
+    assert CliRunner().invoke(app, ["check", str(write(tmp_path, "{", "broken.json"))]).exit_code == 2
