@@ -120,6 +120,10 @@ def get(value: Any, path: str, default: Any = None) -> Any:
     return default if cur is None else cur
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -338,8 +342,9 @@ def evaluate_plan(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
     Judged from the resources alone (and the plan's ``profile``): a plan's own ``findings`` are never read.
     """
-    profile = plan.get("profile") if plan.get("profile") in ("dev", "prod") else "dev"
-    resources = plan.get("resources") if isinstance(plan.get("resources"), list) else []
+    profile = str(plan["profile"]) if plan.get("profile") in ("dev", "prod") else "dev"
+    raw = plan.get("resources")
+    resources: list[dict[str, Any]] = raw if isinstance(raw, list) else []
     return evaluate_resources(resources, profile=profile, cloud=plan.get("cloud"), notes=plan.get("notes"))
 
 

@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from policy.engine import as_dict
+
 # Pulumi module -> Terraform type prefix, where ``<provider>_<module>_<resource>`` is not the Terraform name.
 TF_TYPES = {
     "aws:s3/bucketObjectv2:BucketObjectv2": "aws_s3_object",
@@ -180,7 +182,7 @@ class _Refs:
         # bucket control has the bucket's name as its id): an output beats an id, and a tie is no reference.
         owners: dict[str, dict[str, tuple[str, bool]]] = {}
         for r, typ, name in entries:
-            outputs = r.get("outputs") if isinstance(r.get("outputs"), dict) else {}
+            outputs = as_dict(r.get("outputs"))
             for attr in REF_ATTRS:
                 v = r.get("id") if attr == "id" else outputs.get(attr)
                 if isinstance(v, str) and len(v) > 3:
@@ -212,7 +214,7 @@ def _tf_value(value: Any, tf: str, refs: _Refs, own: str) -> Any:
         if value.get("asset") == "file" and "path" in value:
             return value["path"]
         renames = {**TF_RENAMES["*"], **TF_RENAMES.get(tf, {})}
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             if v is None:
                 continue
@@ -263,8 +265,8 @@ def to_terraform(plan: dict[str, Any]) -> dict[str, Any]:
     resources: dict[str, dict[str, Any]] = {}
     for r, typ, name in entries:
         own = f"{typ}.{name}"
-        inputs = r.get("inputs") if isinstance(r.get("inputs"), dict) else {}
-        body = _tf_value(inputs, typ, refs, own)
+        inputs = as_dict(r.get("inputs"))
+        body: dict[str, Any] = _tf_value(inputs, typ, refs, own)
         if r.get("protect") is True:
             body["lifecycle"] = {"prevent_destroy": True}  # Pulumi's protect is Terraform's prevent_destroy
         resources.setdefault(typ, {})[name] = body
@@ -280,10 +282,10 @@ def to_terraform(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def _arm_name(r: dict[str, Any], name_key: str | None) -> str:
-    inputs = r.get("inputs") if isinstance(r.get("inputs"), dict) else {}
+    inputs = as_dict(r.get("inputs"))
     typ = str(r.get("type"))
     own = inputs.get(name_key) if name_key else None
-    own = own if isinstance(own, str) and own else (r.get("outputs") or {}).get("name") or r.get("name")
+    own = own if isinstance(own, str) and own else as_dict(r.get("outputs")).get("name") or r.get("name")
     parents = {
         "azure-native:storage:BlobServiceProperties": [inputs.get("accountName")],
         "azure-native:storage:BlobContainer": [inputs.get("accountName"), "default"],

@@ -127,7 +127,7 @@ def build_policies() -> list[Any]:
     for rule in sorted(load_rules().values(), key=lambda r: r.id):
         level = EnforcementLevel.MANDATORY if rule.severity == "error" else EnforcementLevel.ADVISORY
         description = f"{rule.title} [{', '.join(rule.anchors)}]"
-        common = {
+        common: dict[str, Any] = {
             "name": rule.id,
             "description": description,
             "enforcement_level": level,

@@ -9,6 +9,7 @@ from typing import Any
 from policy.engine import (
     Res,
     Stack,
+    as_dict,
     as_list,
     doc,
     get,
@@ -736,9 +737,7 @@ def _scaling_targets_of(s: Stack, ep: Res) -> list[Res]:
     out = []
     for t in s.of(SCALING_TARGET):
         rid = t.get("resourceId")
-        deps = (
-            t.raw.get("propertyDependencies") if isinstance(t.raw.get("propertyDependencies"), dict) else {}
-        )
+        deps = as_dict(t.raw.get("propertyDependencies"))
         if (
             isinstance(rid, str) and any(rid.startswith(f"endpoint/{n}/variant/") for n in names)
         ) or ep.urn in as_list(deps.get("resourceId")):

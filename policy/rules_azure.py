@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from policy.engine import Res, Stack, as_list, get, is_unknown, resource_rule, stack_rule, truthy
+from policy.engine import Res, Stack, as_dict, as_list, get, is_unknown, resource_rule, stack_rule, truthy
 
 ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
@@ -350,7 +350,7 @@ def alert_group(s: Stack) -> Iterator[tuple[str, str]]:
 
 
 def _capacity(profile: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
-    cap = profile.get("capacity") if isinstance(profile.get("capacity"), dict) else {}
+    cap = as_dict(profile.get("capacity"))
 
     def num(v: Any) -> int | None:
         try:
