@@ -858,3 +858,21 @@ def log_group(r: Res) -> Iterable[str]:
         yield f"log group {r.get('name') or r.name} is not encrypted with the stack's key"
     if not r.get("retentionInDays"):
         yield f"log group {r.get('name') or r.name} keeps logs forever"
+
+
+@resource_rule(
+    "aws-kms-grants",
+    severity="error",
+    types=["aws:kms/grant:Grant"],
+    anchors=["CKV_AWS_33", "ours: a grant is a second key policy, outside the key policy's review"],
+    title="KMS grants name a specific grantee and never hand out grant management (CreateGrant).",
+    fix="grant the exact role ARN the operations it needs (Decrypt, GenerateDataKey); prefer the key policy",
+    cloud="aws",
+)
+def kms_grants(r: Res) -> Iterable[str]:
+    grantee = r.get("granteePrincipal")
+    if isinstance(grantee, str) and ("*" in grantee) and not is_unknown(grantee):
+        yield f"grant {r.name} names the grantee {grantee!r}"
+    ops = [str(o) for o in as_list(r.get("operations"))]
+    if "CreateGrant" in ops:
+        yield f"grant {r.name} lets its grantee create further grants"

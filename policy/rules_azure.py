@@ -422,3 +422,31 @@ def prod_capacity(s: Stack) -> Iterator[tuple[str, str]]:
             lo = _capacity(p)[0] if isinstance(p, dict) else None
             if lo is not None and lo < 2:
                 yield a.urn, f"autoscale may scale down to {lo} instance(s)"
+
+
+# Owner, Contributor, User Access Administrator, Role Based Access Control Administrator.
+BROAD_ROLES = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+}
+
+
+@resource_rule(
+    "azure-no-broad-role-assignments",
+    severity="error",
+    types=["azure-native:authorization:RoleAssignment"],
+    anchors=[
+        "CKV_AZURE_39",
+        "ours: the endpoint's identities get data-plane roles on their own resources only",
+    ],
+    title="Role assignments grant narrow data-plane roles (Storage Blob Data Reader, Key Vault Crypto User...), "
+    "never Owner, Contributor or access administration.",
+    fix="assign the narrow built-in role on the one resource the identity uses",
+    cloud="azure",
+)
+def no_broad_roles(r: Res) -> Iterable[str]:
+    role = str(r.get("roleDefinitionId") or "").rstrip("/").rsplit("/", 1)[-1].lower()
+    if role in BROAD_ROLES:
+        yield f"role assignment {r.name} grants {BROAD_ROLES[role]}"

@@ -201,6 +201,24 @@ CASES: dict[str, tuple[Edit, Edit | None]] = {
         lambda p: inputs(p, "aws:cloudwatch/logGroup:LogGroup").pop("kmsKeyId"),
         None,
     ),
+    "aws-kms-grants": (
+        lambda p: p["resources"].append(
+            resource(
+                "aws:kms/grant:Grant", "g", {"keyId": "k", "granteePrincipal": "*", "operations": ["Decrypt"]}
+            )
+        ),
+        lambda p: p["resources"].append(
+            resource(
+                "aws:kms/grant:Grant",
+                "g",
+                {
+                    "keyId": "k",
+                    "granteePrincipal": "arn:aws:iam::123456789012:role/x",
+                    "operations": ["Decrypt"],
+                },
+            )
+        ),
+    ),
     "stateful-resources-protected": (
         lambda p: one(p, BUCKET).update(protect=False),
         lambda p: one(p, BUCKET).update(protect=False, retainOnDelete=True),

@@ -352,6 +352,26 @@ AZURE: dict[str, tuple[Edit, Edit | None]] = {
         lambda p: (p.update(profile="prod"), inp(p, "iris-blue")["sku"].update(capacity=1)),
         lambda p: p.update(profile="prod"),
     ),
+    "azure-no-broad-role-assignments": (
+        lambda p: p["resources"].append(
+            resource(
+                "azure-native:authorization:RoleAssignment",
+                "bad",
+                {
+                    "roleDefinitionId": "/subscriptions/0/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c"
+                },
+            )
+        ),
+        lambda p: p["resources"].append(
+            resource(
+                "azure-native:authorization:RoleAssignment",
+                "ok",
+                {
+                    "roleDefinitionId": "/subscriptions/0/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+                },
+            )
+        ),
+    ),
     "stateful-resources-protected": (lambda p: find(p, "iris-vault").update(protect=False), None),
 }
 
