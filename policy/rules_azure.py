@@ -438,8 +438,8 @@ BROAD_ROLES = {
     severity="error",
     types=["azure-native:authorization:RoleAssignment"],
     anchors=[
-        "CKV_AZURE_39",
         "ours: the endpoint's identities get data-plane roles on their own resources only",
+        "related: CKV_AZURE_39 (no custom owner roles)",
     ],
     title="Role assignments grant narrow data-plane roles (Storage Blob Data Reader, Key Vault Crypto User...), "
     "never Owner, Contributor or access administration.",
