@@ -373,6 +373,7 @@ def rule(*needs: str) -> Callable[[Rule], Rule]:
 
 
 def cross_rules_partial(path: str, sections: dict[str, Any]) -> list[ConfigIssue]:
+    """Run every registered rule whose sections all parsed."""
     out: list[ConfigIssue] = []
     for needs, fn in _RULES:
         if all(sections.get(n) is not None for n in needs):
@@ -388,7 +389,7 @@ def cross_rules(path: str, spec: EndpointSpec) -> list[ConfigIssue]:
 def _scaling_arithmetic(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
     c: Compute = s["compute"]
     a: Autoscaling = s["autoscaling"]
-    out = []
+    out: list[ConfigIssue] = []
     if c.serverless is not None:
         return out
     if a.enabled and a.min_instances > a.max_instances:
@@ -512,12 +513,12 @@ def parse_stack(config: dict[str, Any], stack: str = "dev", project: str = "mlin
         issues.add(f"{ns}endpoints", raw_endpoints, "no endpoints declared", "a mapping of endpoint key -> endpoint", "add mlinfra:endpoints with at least one endpoint")
     else:
         for key, raw in raw_endpoints.items():
-            spec, errs = parse_endpoint(str(key), raw, f"{ns}endpoints")
+            ep_spec, errs = parse_endpoint(str(key), raw, f"{ns}endpoints")
             issues.extend(errs)
             if isinstance(raw, dict) and isinstance(raw.get("model"), str) and raw["model"]:
                 issues.extend(_model_issues(f"{ns}endpoints.{key}.model", raw["model"], base_dir))
-            if spec is not None:
-                endpoints[str(key)] = spec
+            if ep_spec is not None:
+                endpoints[str(key)] = ep_spec
     region = None
     gcp_project = None
     if cloud:
@@ -532,6 +533,7 @@ def parse_stack(config: dict[str, Any], stack: str = "dev", project: str = "mlin
         if cloud and endpoints:
             issues.extend(validate_for_cloud(cloud, region or "", list(endpoints.values()), profile if profile in ("dev", "prod") else "dev"))
         issues.raise_if_any()
+    assert cloud is not None and region is not None and notify is not None  # else issues were raised above
     spec = StackSpec(
         project=project,
         base_dir=str(base_dir),

@@ -96,8 +96,10 @@ def terminal(plan: dict[str, Any], out_path: str | Path | None = None) -> None:
 
     cost = plan["cost"]
     t = Table(title=f"Monthly cost ({cost['currency']}, list prices of {cost['source']['region']} as of {cost['source']['as_of']})")
-    for col, just in (("endpoint", "left"), ("item", "left"), ("detail", "left"), ("min", "right"), ("max", "right")):
-        t.add_column(col, justify=just)
+    for col in ("endpoint", "item", "detail"):
+        t.add_column(col)
+    for col in ("min", "max"):
+        t.add_column(col, justify="right")
     for i in cost["items"]:
         t.add_row(i["endpoint"], i["item"], i["detail"], _money(i["monthly_min"]), _money(i["monthly_max"]))
     t.add_row("[bold]total[/]", "", "", f"[bold]{_money(cost['monthly_min'])}[/]", f"[bold]{_money(cost['monthly_max'])}[/]")

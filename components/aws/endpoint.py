@@ -108,7 +108,9 @@ class AwsEndpoint(pulumi.ComponentResource):
 
         # ---- the model artifact ----------------------------------------------------------------------
         self.model_ref = model
+        model_read_arns: list[pulumi.Input[str]]
         if model.published:
+            assert model.prefix is not None
             self.model_data_url = pulumi.Output.from_input(model.prefix + mf.ARCHIVE)
             model_read_arns = [_s3_object_arn(model.prefix)]
             artifact_deps: list[pulumi.Resource] = []
@@ -416,14 +418,14 @@ class AwsEndpoint(pulumi.ComponentResource):
     def _autoscaling(self, name: str) -> aws.appautoscaling.Target:
         a = self.spec.autoscaling
         resource_id = self.endpoint.name.apply(lambda n_: f"endpoint/{n_}/variant/{self.variant}")
-        common = {"service_namespace": "sagemaker", "scalable_dimension": "sagemaker:variant:DesiredInstanceCount"}
+        common: dict[str, Any] = {"service_namespace": "sagemaker", "scalable_dimension": "sagemaker:variant:DesiredInstanceCount"}
         target = aws.appautoscaling.Target(
             naming.child(name, "scaling"),
             **self._over("scalingTarget", {"resource_id": resource_id, "min_capacity": a.min_instances, "max_capacity": a.max_instances, **common}),
             opts=self._child,
         )
         after = pulumi.ResourceOptions(parent=self, depends_on=[target])
-        cooldowns = {"scale_in_cooldown": a.scale_in_cooldown_seconds, "scale_out_cooldown": a.scale_out_cooldown_seconds}
+        cooldowns: dict[str, Any] = {"scale_in_cooldown": a.scale_in_cooldown_seconds, "scale_out_cooldown": a.scale_out_cooldown_seconds}
         if a.target_invocations_per_instance_per_minute is not None:
             aws.appautoscaling.Policy(
                 naming.child(name, "scale-on-invocations"),
@@ -431,11 +433,11 @@ class AwsEndpoint(pulumi.ComponentResource):
                 policy_type="TargetTrackingScaling",
                 resource_id=target.resource_id,
                 **common,
-                target_tracking_scaling_policy_configuration={
+                target_tracking_scaling_policy_configuration=_any({
                     "target_value": float(a.target_invocations_per_instance_per_minute),
                     "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
                     **cooldowns,
-                },
+                }),
                 opts=after,
             )
         if a.target_utilization_percent is not None:
@@ -448,7 +450,7 @@ class AwsEndpoint(pulumi.ComponentResource):
                 policy_type="TargetTrackingScaling",
                 resource_id=target.resource_id,
                 **common,
-                target_tracking_scaling_policy_configuration={
+                target_tracking_scaling_policy_configuration=_any({
                     # SageMaker sums utilization over cores (0..100 x vCPUs): scale the target the same way.
                     "target_value": float(a.target_utilization_percent * scale),
                     "customized_metric_specification": {
@@ -458,7 +460,7 @@ class AwsEndpoint(pulumi.ComponentResource):
                         "dimensions": [{"name": k, "value": v} for k, v in cw.dimensions(self.physical_name, self.variant).items()],
                     },
                     **cooldowns,
-                },
+                }),
                 opts=after,
             )
         for i, sch in enumerate(a.schedules):
@@ -653,6 +655,11 @@ def aws_cron(expr: str) -> str:
     if dow not in ("?",) and dow.replace(",", "").replace("-", "").isdigit():
         dow = "".join(str(int(c) + 1) if c.isdigit() else c for c in dow)  # cron 0=SUN -> AWS 1=SUN
     return f"cron({minute} {hour} {dom} {month} {dow} *)"
+
+
+def _any(value: dict[str, Any]) -> Any:
+    """A plain dict where the SDK's stubs want its TypedDict (the wire form is the same)."""
+    return value
 
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
