@@ -56,6 +56,28 @@ class InstanceType:
         return f"{self.name} ({self.vcpus:g} vCPU, {self.memory_gib:g} GiB{gpu}, ${self.hourly_usd:.3f}/h)"
 
 
+def factory(cloud: str):
+    """A compact constructor for a cloud's data file: ``t = factory("aws"); t("ml.m5.large", 2, 8, 0.115)``."""
+
+    def entry(name, vcpus, mem, price, gpu=None, n=0, gmem=0.0, nvme=False, burst=False, backends=(), **extra) -> InstanceType:
+        return InstanceType(
+            cloud=cloud,
+            name=name,
+            vcpus=vcpus,
+            memory_gib=mem,
+            hourly_usd=price,
+            gpu_model=gpu,
+            gpu_count=n,
+            gpu_memory_gib=gmem,
+            local_nvme=nvme,
+            burstable=burst,
+            backends=tuple(backends),
+            extra=extra,
+        )
+
+    return entry
+
+
 @cache
 def _module(cloud: str):
     return importlib.import_module(f"components.catalog.{cloud}")

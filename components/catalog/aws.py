@@ -5,7 +5,7 @@ so the plan prints the date beside every cost. Local NVMe: g4dn, g5, g6, p4d, m5
 key). Burstable: ml.t2 / ml.t3 (no autoscaling).
 """
 
-from components.catalog import InstanceType, PriceSource
+from components.catalog import PriceSource, factory
 
 SOURCE = PriceSource(
     cloud="aws",
@@ -16,20 +16,7 @@ SOURCE = PriceSource(
 )
 
 
-def _t(name, vcpus, mem, price, gpu=None, n=0, gmem=0.0, nvme=False, burst=False, **extra):
-    return InstanceType(
-        cloud="aws",
-        name=name,
-        vcpus=vcpus,
-        memory_gib=mem,
-        hourly_usd=price,
-        gpu_model=gpu,
-        gpu_count=n,
-        gpu_memory_gib=gmem,
-        local_nvme=nvme,
-        burstable=burst,
-        extra=extra,
-    )
+_t = factory("aws")
 
 
 TYPES = (

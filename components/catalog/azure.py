@@ -10,7 +10,7 @@ DS2_v2 are marked ``not_default``: Azure ML warns they can run out of memory wit
 upgrades: request quota for ``ceil(1.2 x maxInstances)`` instances (docs/azure.md).
 """
 
-from components.catalog import InstanceType, PriceSource
+from components.catalog import PriceSource, factory
 
 SOURCE = PriceSource(
     cloud="azure",
@@ -29,18 +29,7 @@ FIXED_MONTHLY_USD = {
 }
 
 
-def _t(name, vcpus, mem, price, gpu=None, n=0, gmem=0.0, **extra):
-    return InstanceType(
-        cloud="azure",
-        name=name,
-        vcpus=vcpus,
-        memory_gib=mem,
-        hourly_usd=price,
-        gpu_model=gpu,
-        gpu_count=n,
-        gpu_memory_gib=gmem,
-        extra=extra,
-    )
+_t = factory("azure")
 
 
 TYPES = (
