@@ -33,7 +33,7 @@ def run_program(spec: StackSpec, config: dict[str, Any]) -> tuple[list[dict[str,
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from stacks.mocks import Context, RecordingMocks, RecordingMonitor, mask_secrets
+    from stacks.mocks import Context, RecordingMocks, RecordingMonitor, drain, mask_secrets
     from stacks.program import build
 
     ctx = Context(spec.project, spec.stack, spec.region, gcp_project=spec.gcp_project or "demo-project")
@@ -45,10 +45,11 @@ def run_program(spec: StackSpec, config: dict[str, Any]) -> tuple[list[dict[str,
     pulumi.runtime.set_all_config(to_runtime(config))
     exports: dict[str, Any] = {}
 
-    def program() -> None:
+    async def program() -> None:
         endpoints = build(spec)
         collected = {key: ep.exports() for key, ep in endpoints.items()}
         pulumi.Output.from_input(collected).apply(exports.update)
+        await drain()  # linear-time wait (stacks/mocks: drain); the SDK's own wait then has nothing left
 
     _sync_await(run_pulumi_func(program))
     # Registration order depends on the event loop; sort so the same program always gives the same plan.
