@@ -51,7 +51,9 @@ def mlinfra_command() -> list[str]:
 def scratch_project(dst: Path) -> None:
     shutil.copy(ROOT / "Pulumi.yaml", dst / "Pulumi.yaml")
     shutil.copy(ROOT / "Pulumi.dev.yaml", dst / "Pulumi.dev.yaml")
-    shutil.copytree(ROOT / "examples", dst / "examples", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        ROOT / "examples", dst / "examples", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
 
 
 def write_stack(dst: Path, n: int) -> str:
@@ -68,7 +70,12 @@ def write_stack(dst: Path, n: int) -> str:
 def run_once(project: Path, stack: str) -> dict[str, Any]:
     out = project / f"plan-{stack}.json"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([*mlinfra_command(), "plan", "--stack", stack, "--out", str(out), "--format", "json"], cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*mlinfra_command(), "plan", "--stack", stack, "--out", str(out), "--format", "json"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -100,14 +107,16 @@ def measure(sizes: list[int], repeat: int) -> dict[str, Any]:
                 runs[n].append(run_once(project, stacks[n]))
         for n in sizes:
             rs = runs[n]
-            rows.append({
-                "endpoints": n,
-                "resources": rs[0]["resources"],
-                "wall_s": round(statistics.median(r["wall_s"] for r in rs), 3),
-                "cpu_s": round(statistics.median(r["cpu_s"] for r in rs), 3),
-                "max_rss_mb": round(max(r["max_rss_mb"] for r in rs), 1),
-                "wall_runs_s": [round(r["wall_s"], 3) for r in rs],
-            })
+            rows.append(
+                {
+                    "endpoints": n,
+                    "resources": rs[0]["resources"],
+                    "wall_s": round(statistics.median(r["wall_s"] for r in rs), 3),
+                    "cpu_s": round(statistics.median(r["cpu_s"] for r in rs), 3),
+                    "max_rss_mb": round(max(r["max_rss_mb"] for r in rs), 1),
+                    "wall_runs_s": [round(r["wall_s"], 3) for r in rs],
+                }
+            )
     dev = {
         "wall_s": round(statistics.median(r["wall_s"] for r in dev_runs), 3),
         "cpu_s": round(statistics.median(r["cpu_s"] for r in dev_runs), 3),
@@ -121,10 +130,14 @@ def slopes(rows: list[dict[str, Any]], key: str) -> dict[str, float]:
     """Milliseconds per extra endpoint between consecutive sizes and from the smallest to the largest."""
     out = {}
     for a, b in zip(rows, rows[1:], strict=False):
-        out[f"{a['endpoints']}->{b['endpoints']}"] = round(1000 * (b[key] - a[key]) / (b["endpoints"] - a["endpoints"]), 1)
+        out[f"{a['endpoints']}->{b['endpoints']}"] = round(
+            1000 * (b[key] - a[key]) / (b["endpoints"] - a["endpoints"]), 1
+        )
     if len(rows) > 2:
         a, b = rows[0], rows[-1]
-        out[f"{a['endpoints']}->{b['endpoints']}"] = round(1000 * (b[key] - a[key]) / (b["endpoints"] - a["endpoints"]), 1)
+        out[f"{a['endpoints']}->{b['endpoints']}"] = round(
+            1000 * (b[key] - a[key]) / (b["endpoints"] - a["endpoints"]), 1
+        )
     return out
 
 
@@ -139,7 +152,12 @@ def profile(n: int, top: int = 25) -> None:
         from stacks.plan import run_plan
 
         path = ROOT / "benchmarks" / "results" / "plan_scale.prof"
-        cProfile.runctx("run_plan(stack, project)", globals(), {"run_plan": run_plan, "stack": stack, "project": project}, str(path))
+        cProfile.runctx(
+            "run_plan(stack, project)",
+            globals(),
+            {"run_plan": run_plan, "stack": stack, "project": project},
+            str(path),
+        )
         stats = pstats.Stats(str(path))
         print(f"profile of a {n}-endpoint plan (in-process; {path}):")
         stats.sort_stats("cumulative").print_stats(top)
@@ -166,18 +184,31 @@ def main(argv: list[str] | None = None) -> int:
         "dev_plan_under_4s": dev["wall_s"] < TARGET_DEV_S,
         "extra_endpoint_under_100ms": per_wall.get(span, 0.0) < TARGET_PER_ENDPOINT_MS,
     }
-    print(f"mlinfra plan, end to end (process start included), median of {a.repeat}; load average at start {load[0]:.2f} on {os.cpu_count()} CPUs")
+    print(
+        f"mlinfra plan, end to end (process start included), median of {a.repeat}; load average at start {load[0]:.2f} on {os.cpu_count()} CPUs"
+    )
     print(f"{'endpoints':>9} {'resources':>9} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
     for r in rows:
-        print(f"{r['endpoints']:>9} {r['resources']:>9} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} {r['max_rss_mb']:>8.1f}")
-    print(f"dev stack: {dev['wall_s']:.2f} s wall, {dev['cpu_s']:.2f} s CPU, {dev['max_rss_mb']:.0f} MB (target < {TARGET_DEV_S:g} s): {'ok' if checks['dev_plan_under_4s'] else 'MISSED'}")
+        print(
+            f"{r['endpoints']:>9} {r['resources']:>9} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} {r['max_rss_mb']:>8.1f}"
+        )
+    print(
+        f"dev stack: {dev['wall_s']:.2f} s wall, {dev['cpu_s']:.2f} s CPU, {dev['max_rss_mb']:.0f} MB (target < {TARGET_DEV_S:g} s): {'ok' if checks['dev_plan_under_4s'] else 'MISSED'}"
+    )
     print("per extra endpoint, ms (wall): " + ", ".join(f"{k}: {v:g}" for k, v in per_wall.items()))
     print("per extra endpoint, ms (CPU):  " + ", ".join(f"{k}: {v:g}" for k, v in per_cpu.items()))
-    print(f"target < {TARGET_PER_ENDPOINT_MS:g} ms per extra endpoint ({span}, wall): {'ok' if checks['extra_endpoint_under_100ms'] else 'MISSED'}")
+    print(
+        f"target < {TARGET_PER_ENDPOINT_MS:g} ms per extra endpoint ({span}, wall): {'ok' if checks['extra_endpoint_under_100ms'] else 'MISSED'}"
+    )
     doc = {
         "benchmark": "plan_scale",
         "command": "mlinfra plan --stack <s> --out plan.json (child process)",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(), "load_average_at_start": [round(x, 2) for x in load]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in load],
+        },
         "repeat": a.repeat,
         "dev": dev,
         "rows": rows,

@@ -34,7 +34,9 @@ SYMBOL = {"add": "+", "update": "~", "replace": "+-", "delete": "-"}
 VERB = {"add": "add", "update": "update", "replace": "replace", "delete": "delete"}
 MARKER = "<!-- mlinfra-diff -->"
 SECRET = "[secret]"
-_SECRET_NAME = re.compile(r"(password|passwd|secret|token|connectionstring|accesskey|privatekey|sastoken|apikey)", re.I)
+_SECRET_NAME = re.compile(
+    r"(password|passwd|secret|token|connectionstring|accesskey|privatekey|sastoken|apikey)", re.I
+)
 MAX_VALUE = 80
 MAX_GRAPH_NODES = 40
 STACK_KEY = "(stack)"
@@ -72,9 +74,13 @@ def load_plan(path: str | Path) -> dict[str, Any]:
     try:
         plan = json.loads(text)
     except json.JSONDecodeError as e:
-        raise DiffInputError(f"{path} is not JSON ({e.msg} at line {e.lineno}); pass the file written by `mlinfra plan --out`") from e
+        raise DiffInputError(
+            f"{path} is not JSON ({e.msg} at line {e.lineno}); pass the file written by `mlinfra plan --out`"
+        ) from e
     if not isinstance(plan, dict) or not isinstance(plan.get("resources"), list):
-        raise DiffInputError(f"{path} is not an mlinfra plan (no 'resources' list); pass the file written by `mlinfra plan --out`")
+        raise DiffInputError(
+            f"{path} is not an mlinfra plan (no 'resources' list); pass the file written by `mlinfra plan --out`"
+        )
     for i, r in enumerate(plan["resources"]):
         if not isinstance(r, dict) or "urn" not in r or "type" not in r:
             raise DiffInputError(f"{path}: resources[{i}] has no urn/type")
@@ -108,7 +114,11 @@ def _list_key(a: list[Any], b: list[Any]) -> str | None:
     if not items or not all(isinstance(x, dict) for x in items):
         return None
     for k in _ID_KEYS:
-        if all(isinstance(x.get(k), (str, int)) for x in items) and len({x[k] for x in a}) == len(a) and len({x[k] for x in b}) == len(b):
+        if (
+            all(isinstance(x.get(k), (str, int)) for x in items)
+            and len({x[k] for x in a}) == len(a)
+            and len({x[k] for x in b}) == len(b)
+        ):
             return k
     return None
 
@@ -130,7 +140,11 @@ class _Walker:
             db, da = _json_doc(b), _json_doc(a)
             return db is not None and da is not None and self.same(db, da)
         if isinstance(b, dict) and isinstance(a, dict):
-            if b.get("asset") == "file" and a.get("asset") == "file" and b.keys() == a.keys() == {"asset", "path"}:
+            if (
+                b.get("asset") == "file"
+                and a.get("asset") == "file"
+                and b.keys() == a.keys() == {"asset", "path"}
+            ):
                 # The plan records a file asset by its absolute path: two checkouts differ only there.
                 return Path(str(b["path"])).name == Path(str(a["path"])).name
             return b.keys() == a.keys() and all(self.same(b[k], a[k]) for k in b)
@@ -158,7 +172,9 @@ class _Walker:
                     self.walk(bi.get(k, MISSING), ai.get(k, MISSING), f"{path}[{key}={k}]", out)
                 return
             for i in range(max(len(b), len(a))):
-                self.walk(b[i] if i < len(b) else MISSING, a[i] if i < len(a) else MISSING, f"{path}[{i}]", out)
+                self.walk(
+                    b[i] if i < len(b) else MISSING, a[i] if i < len(a) else MISSING, f"{path}[{i}]", out
+                )
             return
         out.append((path, b, a))
 
@@ -218,7 +234,11 @@ def _owners(plan: dict[str, Any]) -> dict[str, str]:
     keys = set(plan.get("endpoints") or [])
     by_urn = {r["urn"]: r for r in plan["resources"]}
     if not keys:
-        keys = {r["name"] for r in plan["resources"] if not r.get("custom") and str(r["type"]).startswith("mlinfra:")}
+        keys = {
+            r["name"]
+            for r in plan["resources"]
+            if not r.get("custom") and str(r["type"]).startswith("mlinfra:")
+        }
     out: dict[str, str] = {}
     for r in plan["resources"]:
         cur: dict[str, Any] | None = r
@@ -246,7 +266,9 @@ def _stack_norm(base: dict[str, Any], head: dict[str, Any]):
 
 
 # ---- the diff -----------------------------------------------------------------------------------------------
-def diff_plans(base: dict[str, Any], head: dict[str, Any], transitions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def diff_plans(
+    base: dict[str, Any], head: dict[str, Any], transitions: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The structured diff of two plans (see the module docstring). ``transitions``: extra findings about the
     change itself (``policy.transitions``); by default they are computed when the policy module has them."""
     norm = _stack_norm(base, head)
@@ -294,20 +316,40 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any], transitions: list[dic
                 unchanged += 1
                 continue
             for path, before, after in raw:
-                ch = {"path": path, "before": _mask(path, before), "after": _mask(path, after), "replaces": False}
+                ch = {
+                    "path": path,
+                    "before": _mask(path, before),
+                    "after": _mask(path, after),
+                    "replaces": False,
+                }
                 rule = rp.replacing(r["type"], path) if not path.startswith("(option)") else None
                 if rule:
                     ch["replaces"] = True
-                    e["causes"].append({"path": path, "why": rule.why, "source": rule.source, "consequence": rule.consequence, "effect": rule.effect})
+                    e["causes"].append(
+                        {
+                            "path": path,
+                            "why": rule.why,
+                            "source": rule.source,
+                            "consequence": rule.consequence,
+                            "effect": rule.effect,
+                        }
+                    )
                 e["changes"].append(ch)
-            if not e["causes"] and not rp.rules_for(r["type"]) and b.get("id") != h.get("id") and not walker.same(b.get("id"), h.get("id")):
-                e["causes"].append({
-                    "path": "(id)",
-                    "why": "its physical name derives from its inputs (autonamed): a changed input gives a new resource",
-                    "source": "",
-                    "consequence": f"a new {short_type(r['type'])} is created and the old one deleted",
-                    "effect": "",
-                })
+            if (
+                not e["causes"]
+                and not rp.rules_for(r["type"])
+                and b.get("id") != h.get("id")
+                and not walker.same(b.get("id"), h.get("id"))
+            ):
+                e["causes"].append(
+                    {
+                        "path": "(id)",
+                        "why": "its physical name derives from its inputs (autonamed): a changed input gives a new resource",
+                        "source": "",
+                        "consequence": f"a new {short_type(r['type'])} is created and the old one deleted",
+                        "effect": "",
+                    }
+                )
             e["action"] = "replace" if e["causes"] else "update"
         entries.append(e)
 
@@ -328,7 +370,11 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any], transitions: list[dic
         "resources": [_public(e) for e in entries],
         "endpoints": endpoints,
         "cost": _cost_total(base, head),
-        "findings": {"new": found_new, "resolved": found_resolved, "transitions": sorted(trans, key=_finding_key)},
+        "findings": {
+            "new": found_new,
+            "resolved": found_resolved,
+            "transitions": sorted(trans, key=_finding_key),
+        },
         "notes": _notes(base, head),
     }
 
@@ -349,7 +395,11 @@ def _learn_aliases(walker: _Walker, b_by: dict[str, Any], h_by: dict[str, Any]) 
         for k in sorted(set(b_by) & set(h_by)):
             b, h = b_by[k], h_by[k]
             bid, hid = b.get("id"), h.get("id")
-            if not (isinstance(bid, str) and isinstance(hid, str)) or bid == hid or walker.aliases.get(bid) == hid:
+            if (
+                not (isinstance(bid, str) and isinstance(hid, str))
+                or bid == hid
+                or walker.aliases.get(bid) == hid
+            ):
                 continue
             if not _raw_changes(walker, b, h):
                 walker.aliases[bid] = hid
@@ -370,7 +420,9 @@ def _public(e: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in e.items() if k != "key"}
 
 
-def _link_cascade(entries: list[dict[str, Any]], b_by: dict[str, Any], h_by: dict[str, Any], walker: _Walker) -> None:
+def _link_cascade(
+    entries: list[dict[str, Any]], b_by: dict[str, Any], h_by: dict[str, Any], walker: _Walker
+) -> None:
     """Mark each changed input whose old/new values are another changed resource's old/new id or output."""
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
     for e in entries:
@@ -408,7 +460,11 @@ def _link_cascade(entries: list[dict[str, Any]], b_by: dict[str, Any], h_by: dic
 def _rollout(deployment_config: dict[str, Any] | None) -> str:
     """An Endpoint's deploymentConfig as words: "blue/green deployment (canary 10%, ...; rollback alarms: a, b)"."""
     dc = deployment_config or {}
-    alarms = [a.get("alarmName") for a in (dc.get("autoRollbackConfiguration") or {}).get("alarms") or [] if a.get("alarmName")]
+    alarms = [
+        a.get("alarmName")
+        for a in (dc.get("autoRollbackConfiguration") or {}).get("alarms") or []
+        if a.get("alarmName")
+    ]
     rb = f"rollback alarms: {', '.join(alarms)}" if alarms else "no automatic rollback"
     if dc.get("rollingUpdatePolicy"):
         ru = dc["rollingUpdatePolicy"]
@@ -441,7 +497,7 @@ def show_id(value: Any, limit: int = 60) -> str:
     if len(text) <= limit:
         return text
     if "/" in text:
-        return "…" + text[-(limit - 1):]
+        return "…" + text[-(limit - 1) :]
     return text[: limit - 1] + "…"
 
 
@@ -470,13 +526,18 @@ def _vertex_rollout(traffic: dict[str, Any] | None) -> str:
         how = f"linear, {t.get('stepPercent')}% every {t.get('waitMinutes')} min"
     else:
         how = "all at once"
-    rb = "rolled back if the new deployment is unhealthy" if t.get("autoRollback") else "no automatic rollback"
+    rb = (
+        "rolled back if the new deployment is unhealthy" if t.get("autoRollback") else "no automatic rollback"
+    )
     return f"Vertex AI rollout: the new model is deployed beside the old one ({how}; {rb}), then the old one is undeployed"
 
 
 def _endpoint_of_config(config_id: str | None, h_by: dict[str, Any]) -> dict[str, Any] | None:
     for r in sorted(h_by.values(), key=lambda r: r["urn"]):
-        if r["type"] == "aws:sagemaker/endpoint:Endpoint" and (r.get("inputs") or {}).get("endpointConfigName") == config_id:
+        if (
+            r["type"] == "aws:sagemaker/endpoint:Endpoint"
+            and (r.get("inputs") or {}).get("endpointConfigName") == config_id
+        ):
             return r
     return None
 
@@ -485,12 +546,16 @@ def _configs_of_model(model_id: str | None, h_by: dict[str, Any]) -> list[str]:
     out = []
     for r in h_by.values():
         variants = (r.get("inputs") or {}).get("productionVariants") or []
-        if r["type"] == "aws:sagemaker/endpointConfiguration:EndpointConfiguration" and any(v.get("modelName") == model_id for v in variants):
+        if r["type"] == "aws:sagemaker/endpointConfiguration:EndpointConfiguration" and any(
+            v.get("modelName") == model_id for v in variants
+        ):
             out.append(r["name"])
     return sorted(out)
 
 
-def _explain(e: dict[str, Any], head: dict[str, Any], base: dict[str, Any], h_by: dict[str, Any], b_by: dict[str, Any]) -> None:
+def _explain(
+    e: dict[str, Any], head: dict[str, Any], base: dict[str, Any], h_by: dict[str, Any], b_by: dict[str, Any]
+) -> None:
     """The consequences a reviewer should read, from the rules and the head plan."""
     notes: list[str] = []
     kind = short_type(e["type"])
@@ -512,7 +577,9 @@ def _explain(e: dict[str, Any], head: dict[str, Any], base: dict[str, Any], h_by
             if c["effect"] == "sagemaker-model":
                 configs = _configs_of_model(e["id_after"], h_by)
                 if configs:
-                    notes.append(f"Model replaced: a new SageMaker model `{e['id_after']}`; the endpoint configuration {', '.join(f'`{n}`' for n in configs)} that names it is replaced with it")
+                    notes.append(
+                        f"Model replaced: a new SageMaker model `{e['id_after']}`; the endpoint configuration {', '.join(f'`{n}`' for n in configs)} that names it is replaced with it"
+                    )
                     continue
             if c["effect"] == "azure-deployment":
                 notes.append(_azure_deployment(e, h_by))
@@ -536,19 +603,28 @@ def _explain(e: dict[str, Any], head: dict[str, Any], base: dict[str, Any], h_by
             if n.effect == "sagemaker-rollout":
                 h = h_by[e["key"]]
                 name = (h.get("inputs") or {}).get("name") or h.get("id")
-                notes.append(f"the endpoint `{name}` moves to the new configuration by a {_rollout((h.get('inputs') or {}).get('deploymentConfig'))}")
+                notes.append(
+                    f"the endpoint `{name}` moves to the new configuration by a {_rollout((h.get('inputs') or {}).get('deploymentConfig'))}"
+                )
             elif n.effect == "vertex-rollout":
                 notes.append(_vertex_rollout((h_by[e["key"]].get("inputs") or {}).get("traffic")))
             else:
                 notes.append(n.note)
     elif e["action"] == "delete":
         if e["protect"]:
-            notes.append("protected: `pulumi up` fails until `protect` is lifted (or the resource is removed from the state)")
+            notes.append(
+                "protected: `pulumi up` fails until `protect` is lifted (or the resource is removed from the state)"
+            )
         if e["retainOnDelete"]:
             notes.append("retainOnDelete: it stays in the cloud, unmanaged")
         if e["type"] in DELETE_NOTES:
             notes.append(DELETE_NOTES[e["type"]])
-        if e["type"] in ("aws:sagemaker/endpoint:Endpoint", "azure-native:machinelearningservices:OnlineEndpoint", "gcp:vertex/aiEndpoint:AiEndpoint", "gcp:cloudrunv2/service:Service"):
+        if e["type"] in (
+            "aws:sagemaker/endpoint:Endpoint",
+            "azure-native:machinelearningservices:OnlineEndpoint",
+            "gcp:vertex/aiEndpoint:AiEndpoint",
+            "gcp:cloudrunv2/service:Service",
+        ):
             notes.append(f"the endpoint `{show_id(e['id_before'])}` is deleted: its clients fail")
     e["notes"] = notes
 
@@ -566,10 +642,15 @@ def _range(v: tuple[float, float] | None) -> dict[str, float] | None:
     return None if v is None else {"min": v[0], "max": v[1]}
 
 
-def _endpoints(base: dict[str, Any], head: dict[str, Any], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _endpoints(
+    base: dict[str, Any], head: dict[str, Any], entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     bc, hc = _cost_by_endpoint(base), _cost_by_endpoint(head)
     b_eps, h_eps = set(base.get("endpoints") or []), set(head.get("endpoints") or [])
-    keys = sorted(b_eps | h_eps | set(bc) | set(hc) | {e["endpoint"] for e in entries}, key=lambda k: (k == STACK_KEY, k))
+    keys = sorted(
+        b_eps | h_eps | set(bc) | set(hc) | {e["endpoint"] for e in entries},
+        key=lambda k: (k == STACK_KEY, k),
+    )
     out = []
     for k in keys:
         mine = [e for e in entries if e["endpoint"] == k]
@@ -586,31 +667,48 @@ def _endpoints(base: dict[str, Any], head: dict[str, Any], entries: list[dict[st
         if b is not None or a is not None:
             b0, a0 = b or (0.0, 0.0), a or (0.0, 0.0)
             delta = {"min": round(a0[0] - b0[0], 2), "max": round(a0[1] - b0[1], 2)}
-        out.append({
-            "endpoint": k,
-            "status": status,
-            "counts": {a_: sum(1 for e in mine if e["action"] == a_) for a_ in ACTIONS},
-            "cost": {"before": _range(b), "after": _range(a), "delta": delta},
-            "cost_items": _item_changes(base, head, k),
-        })
+        out.append(
+            {
+                "endpoint": k,
+                "status": status,
+                "counts": {a_: sum(1 for e in mine if e["action"] == a_) for a_ in ACTIONS},
+                "cost": {"before": _range(b), "after": _range(a), "delta": delta},
+                "cost_items": _item_changes(base, head, k),
+            }
+        )
     return out
 
 
 def _item_changes(base: dict[str, Any], head: dict[str, Any], endpoint: str) -> list[dict[str, Any]]:
     def items(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        return {it["item"]: it for it in (plan.get("cost") or {}).get("items") or [] if (it.get("endpoint") or STACK_KEY) == endpoint}
+        return {
+            it["item"]: it
+            for it in (plan.get("cost") or {}).get("items") or []
+            if (it.get("endpoint") or STACK_KEY) == endpoint
+        }
 
     bi, hi = items(base), items(head)
     out = []
     for name in sorted(set(bi) | set(hi)):
         b, h = bi.get(name), hi.get(name)
-        if b and h and (b.get("detail"), b.get("monthly_min"), b.get("monthly_max")) == (h.get("detail"), h.get("monthly_min"), h.get("monthly_max")):
+        if (
+            b
+            and h
+            and (b.get("detail"), b.get("monthly_min"), b.get("monthly_max"))
+            == (h.get("detail"), h.get("monthly_min"), h.get("monthly_max"))
+        ):
             continue
-        out.append({
-            "item": name,
-            "before": None if b is None else {"detail": b.get("detail"), "min": b.get("monthly_min"), "max": b.get("monthly_max")},
-            "after": None if h is None else {"detail": h.get("detail"), "min": h.get("monthly_min"), "max": h.get("monthly_max")},
-        })
+        out.append(
+            {
+                "item": name,
+                "before": None
+                if b is None
+                else {"detail": b.get("detail"), "min": b.get("monthly_min"), "max": b.get("monthly_max")},
+                "after": None
+                if h is None
+                else {"detail": h.get("detail"), "min": h.get("monthly_min"), "max": h.get("monthly_max")},
+            }
+        )
     return out
 
 
@@ -629,10 +727,17 @@ def _cost_total(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finding_key(f: dict[str, Any]) -> tuple[int, str, str, str]:
-    return ({"error": 0, "warning": 1}.get(f.get("severity", ""), 2), f.get("rule", ""), _key(f.get("resource", "")), f.get("message", ""))
+    return (
+        {"error": 0, "warning": 1}.get(f.get("severity", ""), 2),
+        f.get("rule", ""),
+        _key(f.get("resource", "")),
+        f.get("message", ""),
+    )
 
 
-def _findings(base: dict[str, Any], head: dict[str, Any], norm) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _findings(
+    base: dict[str, Any], head: dict[str, Any], norm
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     def ident(f: dict[str, Any], n=lambda s: s) -> tuple[str, str]:
         return (f.get("rule", ""), n(_key(f.get("resource", ""))))
 
@@ -673,10 +778,14 @@ def _notes(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
             f"by URN without the stack, and names containing `{base.get('stack')}` are compared as if they said `{head.get('stack')}`"
         )
     if base.get("cloud") != head.get("cloud"):
-        out.append(f"the cloud changes from {base.get('cloud')} to {head.get('cloud')}: every resource is replaced")
+        out.append(
+            f"the cloud changes from {base.get('cloud')} to {head.get('cloud')}: every resource is replaced"
+        )
     bs, hs = (base.get("cost") or {}).get("source") or {}, (head.get("cost") or {}).get("source") or {}
     if bs.get("as_of") and hs.get("as_of") and bs.get("as_of") != hs.get("as_of"):
-        out.append(f"the price list changed between the plans ({bs.get('as_of')} -> {hs.get('as_of')}): part of the cost delta is price, not change")
+        out.append(
+            f"the price list changed between the plans ({bs.get('as_of')} -> {hs.get('as_of')}): part of the cost delta is price, not change"
+        )
     return out
 
 
@@ -708,16 +817,22 @@ def check_gates(d: dict[str, Any], gates: list[tuple[str, float | None]]) -> lis
     """The reasons the change fails: each tripped gate, and new error findings (always)."""
     s = d["summary"]
     out = []
-    errors_new = [f for f in d["findings"]["new"] + d["findings"]["transitions"] if f.get("severity") == "error"]
+    errors_new = [
+        f for f in d["findings"]["new"] + d["findings"]["transitions"] if f.get("severity") == "error"
+    ]
     if errors_new:
-        out.append(f"{len(errors_new)} new error finding(s): {', '.join(sorted({f['rule'] for f in errors_new}))}")
+        out.append(
+            f"{len(errors_new)} new error finding(s): {', '.join(sorted({f['rule'] for f in errors_new}))}"
+        )
     for g, v in gates:
         if g == "replace" and s["replace"]:
             out.append(f"replace: {s['replace']} resource(s) would be replaced")
         elif g == "delete" and s["delete"]:
             out.append(f"delete: {s['delete']} resource(s) would be deleted")
         elif g == "cost" and v is not None and d["cost"]["delta"]["max"] > v:
-            out.append(f"cost:+{v:g}: the monthly maximum rises by {signed(d['cost']['delta']['max'])} (limit +${v:,.2f})")
+            out.append(
+                f"cost:+{v:g}: the monthly maximum rises by {signed(d['cost']['delta']['max'])} (limit +${v:,.2f})"
+            )
         elif g == "cost%" and v is not None:
             before, delta = d["cost"]["before"]["max"], d["cost"]["delta"]["max"]
             pct = (100.0 * delta / before) if before else (float("inf") if delta > 0 else 0.0)
@@ -737,7 +852,7 @@ def check_gates(d: dict[str, Any], gates: list[tuple[str, float | None]]) -> lis
 # ---- rendering: Markdown ------------------------------------------------------------------------------------
 def _code(value: Any, limit: int = MAX_VALUE) -> str:
     text = show(value, limit).replace("`", "'").replace("|", "\\|")
-    return f"`{text}`" if text else "`\"\"`"
+    return f"`{text}`" if text else '`""`'
 
 
 def _esc(text: str) -> str:
@@ -793,7 +908,9 @@ def _cause_text(e: dict[str, Any]) -> str:
     for c in e["causes"]:
         ch = next((x for x in e["changes"] if x["path"] == c["path"]), None)
         if c["path"] == "(id)":
-            what = f"its physical id changes (`{show_id(e['id_before'], 40)}` → `{show_id(e['id_after'], 40)}`)"
+            what = (
+                f"its physical id changes (`{show_id(e['id_before'], 40)}` → `{show_id(e['id_after'], 40)}`)"
+            )
         elif c.get("follows"):
             what = f"`{_esc(c['path'])}` follows the replaced `{c['follows']}`"
         elif ch is not None:
@@ -811,33 +928,57 @@ def markdown(d: dict[str, Any], gate_failures: list[str] | None = None) -> str:
     base, head, s, cost = d["base"], d["head"], d["summary"], d["cost"]
     L: list[str] = [MARKER.replace("-->", f"stack={head.get('stack')} -->")]
     where = f"{head.get('cloud')}, {head.get('region')}"
-    title = f"`{head.get('stack')}`" if base.get("stack") == head.get("stack") else f"`{base.get('stack')}` → `{head.get('stack')}`"
+    title = (
+        f"`{head.get('stack')}`"
+        if base.get("stack") == head.get("stack")
+        else f"`{base.get('stack')}` → `{head.get('stack')}`"
+    )
     L.append(f"### mlinfra diff: stack {title} ({where})")
     L.append("")
-    quiet = not d["resources"] and not any(d["findings"].values()) and cost["delta"] == {"min": 0.0, "max": 0.0}
+    quiet = (
+        not d["resources"] and not any(d["findings"].values()) and cost["delta"] == {"min": 0.0, "max": 0.0}
+    )
     if quiet:
-        L.append(f"**{summary_line(d)}** · {s['unchanged']} unchanged · monthly cost {_cost_cell(cost['after'])} (**$0.00**)")
+        L.append(
+            f"**{summary_line(d)}** · {s['unchanged']} unchanged · monthly cost {_cost_cell(cost['after'])} (**$0.00**)"
+        )
         if gate_failures:
             L.append("\n**CI gate: failed** – " + "; ".join(_esc(g) for g in gate_failures))
         L += [f"\n> [!NOTE]\n> {n}" for n in d["notes"]]
         return "\n".join(L) + "\n"
     L.append(f"**{summary_line(d)}** · {s['unchanged']} unchanged")
     L.append("")
-    L.append(f"**Monthly cost:** {_cost_cell(cost['before'])} → {_cost_cell(cost['after'])} ({_delta_words(cost['delta'])})")
+    L.append(
+        f"**Monthly cost:** {_cost_cell(cost['before'])} → {_cost_cell(cost['after'])} ({_delta_words(cost['delta'])})"
+    )
     if gate_failures is not None:
         L.append("")
-        L.append("**CI gate: failed** – " + "; ".join(_esc(g) for g in gate_failures) if gate_failures else "**CI gate: passed**")
+        L.append(
+            "**CI gate: failed** – " + "; ".join(_esc(g) for g in gate_failures)
+            if gate_failures
+            else "**CI gate: passed**"
+        )
     for n in d["notes"]:
         L += ["", f"> [!NOTE]\n> {n}"]
 
     replaced = cascade_order([e for e in d["resources"] if e["action"] == "replace"])
-    deleted_protected = sorted((e for e in d["resources"] if e["action"] == "delete" and e["protect"]), key=lambda e: (e["endpoint"], e["name"]))
+    deleted_protected = sorted(
+        (e for e in d["resources"] if e["action"] == "delete" and e["protect"]),
+        key=lambda e: (e["endpoint"], e["name"]),
+    )
     if replaced or deleted_protected:
         L += ["", "> [!WARNING]"]
         if replaced:
-            L.append(f"> **{len(replaced)} to replace:** " + ", ".join(f"`{e['name']}` ({short_type(e['type'])})" for e in replaced))
+            L.append(
+                f"> **{len(replaced)} to replace:** "
+                + ", ".join(f"`{e['name']}` ({short_type(e['type'])})" for e in replaced)
+            )
         if deleted_protected:
-            L.append("> **Protected resources deleted:** " + ", ".join(f"`{e['name']}`" for e in deleted_protected) + " (`pulumi up` stops on them)")
+            L.append(
+                "> **Protected resources deleted:** "
+                + ", ".join(f"`{e['name']}`" for e in deleted_protected)
+                + " (`pulumi up` stops on them)"
+            )
 
     for ep in d["endpoints"]:
         mine = [e for e in d["resources"] if e["endpoint"] == ep["endpoint"]]
@@ -847,18 +988,24 @@ def markdown(d: dict[str, Any], gate_failures: list[str] | None = None) -> str:
         status = {"added": " (new endpoint)", "removed": " (endpoint removed)"}.get(ep["status"], "")
         c = ep["counts"]
         L += ["", f"#### {label}{status}", ""]
-        L.append(f"{c['add']} to add, {c['update']} to change, {c['replace']} to replace, {c['delete']} to delete · "
-                 f"monthly cost {_cost_cell(ep['cost']['before'])} → {_cost_cell(ep['cost']['after'])} ({_delta_words(ep['cost']['delta'])})")
+        L.append(
+            f"{c['add']} to add, {c['update']} to change, {c['replace']} to replace, {c['delete']} to delete · "
+            f"monthly cost {_cost_cell(ep['cost']['before'])} → {_cost_cell(ep['cost']['after'])} ({_delta_words(ep['cost']['delta'])})"
+        )
         if mine:
             L += ["", "| | Resource | Type | What changes |", "|---|---|---|---|"]
             order = {"replace": 0, "delete": 1, "add": 2, "update": 3}
             for e in sorted(mine, key=lambda e: (order[e["action"]], e["name"], e["type"])):
-                L.append(f"| `{SYMBOL[e['action']]}` {VERB[e['action']]} | `{e['name']}` | {service(e['type'])} {short_type(e['type'])} | {_what(e)} |")
+                L.append(
+                    f"| `{SYMBOL[e['action']]}` {VERB[e['action']]} | `{e['name']}` | {service(e['type'])} {short_type(e['type'])} | {_what(e)} |"
+                )
         rep = [e for e in mine if e["action"] == "replace"]
         if rep:
             L += ["", "**Replacements**", ""]
             for e in cascade_order(rep):
-                L.append(f"- `{e['name']}` ({short_type(e['type'])}) **is replaced** because {_cause_text(e)}.")
+                L.append(
+                    f"- `{e['name']}` ({short_type(e['type'])}) **is replaced** because {_cause_text(e)}."
+                )
                 for n in e["notes"]:
                     L.append(f"  - {n}")
         other = [e for e in mine if e["action"] != "replace" and e["notes"]]
@@ -874,35 +1021,60 @@ def markdown(d: dict[str, Any], gate_failures: list[str] | None = None) -> str:
                 bmin, bmax = (b["min"], b["max"]) if b else (0.0, 0.0)
                 amin, amax = (a["min"], a["max"]) if a else (0.0, 0.0)
                 dl = {"min": round(amin - bmin, 2), "max": round(amax - bmax, 2)}
-                L.append(
-                    f"| {_esc(it['item'])} | {_cost_item(b)} | {_cost_item(a)} | {_delta_cell(dl)} |"
-                )
+                L.append(f"| {_esc(it['item'])} | {_cost_item(b)} | {_cost_item(a)} | {_delta_cell(dl)} |")
 
     changed = [e for e in d["resources"] if e["action"] in ("update", "replace")]
     if changed:
         n = sum(len(e["changes"]) for e in changed)
-        L += ["", f"<details><summary>Changed inputs ({n})</summary>", "", "| Resource | Input | Before | After |", "|---|---|---|---|"]
+        L += [
+            "",
+            f"<details><summary>Changed inputs ({n})</summary>",
+            "",
+            "| Resource | Input | Before | After |",
+            "|---|---|---|---|",
+        ]
         for e in sorted(changed, key=lambda e: (e["endpoint"], e["name"])):
             for ch in e["changes"]:
                 mark = " (replaces)" if ch["replaces"] else ""
-                L.append(f"| `{e['name']}` | `{_esc(ch['path'])}`{mark} | {_code(ch['before'])} | {_code(ch['after'])} |")
+                L.append(
+                    f"| `{e['name']}` | `{_esc(ch['path'])}`{mark} | {_code(ch['before'])} | {_code(ch['after'])} |"
+                )
         L += ["", "</details>"]
 
     f = d["findings"]
     if f["new"] or f["resolved"] or f["transitions"]:
         L += ["", "#### Policy findings", ""]
-        for label, items in (("risk of this change", f["transitions"]), ("new", f["new"]), ("resolved", f["resolved"])):
+        for label, items in (
+            ("risk of this change", f["transitions"]),
+            ("new", f["new"]),
+            ("resolved", f["resolved"]),
+        ):
             for x in items:
                 sev = x.get("severity", "")
-                L.append(f"- **{label}** {sev} `{x.get('rule')}` on `{_urn_name(x.get('resource', ''))}`: {_esc(str(x.get('message', '')))}")
+                L.append(
+                    f"- **{label}** {sev} `{x.get('rule')}` on `{_urn_name(x.get('resource', ''))}`: {_esc(str(x.get('message', '')))}"
+                )
 
     graph = mermaid(d)
     if graph:
-        L += ["", "<details open><summary>What changes (graph)</summary>", "", "```mermaid", graph, "```", "", "</details>"]
+        L += [
+            "",
+            "<details open><summary>What changes (graph)</summary>",
+            "",
+            "```mermaid",
+            graph,
+            "```",
+            "",
+            "</details>",
+        ]
 
     src = cost.get("source") or {}
     basis = f"prices: {src.get('region')} list prices as of {src.get('as_of')}" if src else "prices: catalog"
-    L += ["", f"<sub>mlinfra diff · {basis} · replacement rules: components/catalog/replacements.py · counts are cloud resources (components excluded)</sub>", ""]
+    L += [
+        "",
+        f"<sub>mlinfra diff · {basis} · replacement rules: components/catalog/replacements.py · counts are cloud resources (components excluded)</sub>",
+        "",
+    ]
     return "\n".join(L)
 
 
@@ -913,7 +1085,11 @@ def cascade_order(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     done: set[tuple[str, str]] = set()
     out: list[dict[str, Any]] = []
     while todo:
-        ready = (i for i, e in enumerate(todo) if {(e["endpoint"], f) for f in e.get("follows") or []} & names <= done)
+        ready = (
+            i
+            for i, e in enumerate(todo)
+            if {(e["endpoint"], f) for f in e.get("follows") or []} & names <= done
+        )
         e = todo.pop(next(ready, 0))  # 0: a cycle (never expected) keeps the name order
         done.add((e["endpoint"], e["name"]))
         out.append(e)
@@ -946,7 +1122,14 @@ def _label(text: str) -> str:
 
 def mermaid(d: dict[str, Any]) -> str:
     """A flowchart of the changed resources, grouped by endpoint, with the cascade as labelled edges."""
-    nodes = sorted(d["resources"], key=lambda e: (e["endpoint"], {"replace": 0, "update": 1, "add": 2, "delete": 3}[e["action"]], e["name"]))
+    nodes = sorted(
+        d["resources"],
+        key=lambda e: (
+            e["endpoint"],
+            {"replace": 0, "update": 1, "add": 2, "delete": 3}[e["action"]],
+            e["name"],
+        ),
+    )
     if not nodes:
         return ""
     shown = nodes[:MAX_GRAPH_NODES]
@@ -957,7 +1140,9 @@ def mermaid(d: dict[str, Any]) -> str:
         L.append(f'  subgraph g_{re.sub(r"[^A-Za-z0-9_]", "_", ep)}["{_label(title)}"]')
         for e in shown:
             if e["endpoint"] == ep:
-                L.append(f'    {ids[(ep, e["name"])]}["{_label(e["name"])}<br/>{_label(short_type(e["type"]))}<br/><b>{VERB[e["action"]]}</b>"]:::{e["action"]}')
+                L.append(
+                    f'    {ids[(ep, e["name"])]}["{_label(e["name"])}<br/>{_label(short_type(e["type"]))}<br/><b>{VERB[e["action"]]}</b>"]:::{e["action"]}'
+                )
         L.append("  end")
     edges = set()
     for e in shown:
@@ -992,10 +1177,18 @@ def text(d: dict[str, Any], gate_failures: list[str] | None = None, console=None
     con = console or Console(soft_wrap=False, highlight=False)
     style = {"add": "green", "update": "yellow", "replace": "bold red", "delete": "red"}
     cost = d["cost"]
-    title = d["head"].get("stack") if d["base"].get("stack") == d["head"].get("stack") else f"{d['base'].get('stack')} -> {d['head'].get('stack')}"
-    con.print(f"[bold]mlinfra diff[/bold] {escape(str(title))} ({d['head'].get('cloud')}, {d['head'].get('region')})")
+    title = (
+        d["head"].get("stack")
+        if d["base"].get("stack") == d["head"].get("stack")
+        else f"{d['base'].get('stack')} -> {d['head'].get('stack')}"
+    )
+    con.print(
+        f"[bold]mlinfra diff[/bold] {escape(str(title))} ({d['head'].get('cloud')}, {d['head'].get('region')})"
+    )
     con.print(f"[bold]{summary_line(d)}[/bold], {d['summary']['unchanged']} unchanged")
-    con.print(f"monthly cost {_cost_cell(cost['before'])} -> {_cost_cell(cost['after'])} ({_delta_words(cost['delta'], '')})")
+    con.print(
+        f"monthly cost {_cost_cell(cost['before'])} -> {_cost_cell(cost['after'])} ({_delta_words(cost['delta'], '')})"
+    )
     for n in d["notes"]:
         con.print(f"[cyan]note:[/cyan] {escape(n)}")
     order = {"replace": 0, "delete": 1, "add": 2, "update": 3}
@@ -1009,10 +1202,16 @@ def text(d: dict[str, Any], gate_failures: list[str] | None = None, console=None
             f"{_cost_cell(ep['cost']['after'])} ({_delta_words(ep['cost']['delta'], '')})"
         )
         for e in sorted(mine, key=lambda e: (order[e["action"]], e["name"])):
-            con.print(f"  [{style[e['action']]}]{SYMBOL[e['action']]:>2} {e['action']:<7}[/] {escape(e['name'])} ({short_type(e['type'])})")
+            con.print(
+                f"  [{style[e['action']]}]{SYMBOL[e['action']]:>2} {e['action']:<7}[/] {escape(e['name'])} ({short_type(e['type'])})"
+            )
             for ch in e["changes"]:
                 mark = " [red](replaces)[/red]" if ch["replaces"] else ""
-                what = f"follows {ch['follows']}" if ch.get("follows") else f"{show(ch['before'], 60)} -> {show(ch['after'], 60)}"
+                what = (
+                    f"follows {ch['follows']}"
+                    if ch.get("follows")
+                    else f"{show(ch['before'], 60)} -> {show(ch['after'], 60)}"
+                )
                 con.print(f"       {escape(ch['path'])}: {escape(what)}{mark}")
             for n in e["notes"]:
                 con.print(f"       [bold]![/bold] {escape(n)}")
@@ -1021,13 +1220,21 @@ def text(d: dict[str, Any], gate_failures: list[str] | None = None, console=None
         con.print("")
     for label, items in (("risk", f["transitions"]), ("new", f["new"]), ("resolved", f["resolved"])):
         for x in items:
-            con.print(f"[bold]{label}[/bold] {x.get('severity')} {x.get('rule')} on {escape(_urn_name(x.get('resource', '')))}: {escape(str(x.get('message')))}")
+            con.print(
+                f"[bold]{label}[/bold] {x.get('severity')} {x.get('rule')} on {escape(_urn_name(x.get('resource', '')))}: {escape(str(x.get('message')))}"
+            )
     if gate_failures is not None:
-        con.print("[bold red]gate failed:[/bold red] " + escape("; ".join(gate_failures)) if gate_failures else "[green]gates passed[/green]")
+        con.print(
+            "[bold red]gate failed:[/bold red] " + escape("; ".join(gate_failures))
+            if gate_failures
+            else "[green]gates passed[/green]"
+        )
 
 
 # ---- the command --------------------------------------------------------------------------------------------
-def cli_diff(base_path: str, head_path: str, fmt: str = "text", fail_on: list[str] | tuple[str, ...] = ()) -> int:
+def cli_diff(
+    base_path: str, head_path: str, fmt: str = "text", fail_on: list[str] | tuple[str, ...] = ()
+) -> int:
     """``mlinfra diff BASE.json HEAD.json [--format text|markdown|json] [--fail-on GATE,...]``.
 
     Prints the diff on stdout. Exit 0: fine; 1: a ``--fail-on`` gate tripped or the change brings new error
@@ -1056,4 +1263,16 @@ def cli_diff(base_path: str, head_path: str, fmt: str = "text", fail_on: list[st
     return 1 if failures else 0
 
 
-__all__ = ["cli_diff", "diff_plans", "markdown", "mermaid", "text", "to_json", "load_plan", "parse_gates", "check_gates", "summary_line", "signed"]
+__all__ = [
+    "cli_diff",
+    "diff_plans",
+    "markdown",
+    "mermaid",
+    "text",
+    "to_json",
+    "load_plan",
+    "parse_gates",
+    "check_gates",
+    "summary_line",
+    "signed",
+]

@@ -52,17 +52,24 @@ AZURE_ID = (
 )
 
 
-def _r(type_: str, paths: tuple[str, ...] | str, why: str, consequence: str, source: str, **kw) -> ReplacementRule:
-    return ReplacementRule(type_, (paths,) if isinstance(paths, str) else paths, why, consequence, source, **kw)
+def _r(
+    type_: str, paths: tuple[str, ...] | str, why: str, consequence: str, source: str, **kw
+) -> ReplacementRule:
+    return ReplacementRule(
+        type_, (paths,) if isinstance(paths, str) else paths, why, consequence, source, **kw
+    )
 
 
-def _named(type_: str, paths: tuple[str, ...], what: str, source: str, consequence: str = "") -> ReplacementRule:
+def _named(
+    type_: str, paths: tuple[str, ...], what: str, source: str, consequence: str = ""
+) -> ReplacementRule:
     """A resource whose name, parent or location cannot change: a new one is created, the old one deleted."""
     return _r(
         type_,
         paths,
         f"{what} cannot be renamed or moved: a new one is created",
-        consequence or f"a new {what} is created and the old one deleted; anything that refers to it by name follows",
+        consequence
+        or f"a new {what} is created and the old one deleted; anything that refers to it by name follows",
         source,
     )
 
@@ -108,7 +115,10 @@ AWS: tuple[ReplacementRule, ...] = (
             AWS_PROVIDER + "s3/" + t.split(":")[1].lower() + "/",
         )
         for t, extra in (
-            ("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", ("expectedBucketOwner",)),
+            (
+                "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                ("expectedBucketOwner",),
+            ),
             ("bucketVersioning:BucketVersioning", ("expectedBucketOwner",)),
             ("bucketPublicAccessBlock:BucketPublicAccessBlock", ()),
             ("bucketOwnershipControls:BucketOwnershipControls", ()),
@@ -131,11 +141,40 @@ AWS: tuple[ReplacementRule, ...] = (
         "a NEW KEY is created and the old one scheduled for deletion: data encrypted under the old key (artifacts, captured data, logs) becomes unreadable once it is deleted",
         AWS_PROVIDER + "kms/key/",
     ),
-    _r("aws:kms/alias:Alias", ("name", "namePrefix", "region"), "a KMS alias name is its identity", "the alias is recreated under the new name", AWS_PROVIDER + "kms/alias/"),
-    _named("aws:iam/role:Role", ("name", "namePrefix", "path"), "an IAM role", AWS_PROVIDER + "iam/role/", "a new role (new ARN) is created; the model and anything trusting the old ARN move to it"),
-    _named("aws:iam/rolePolicy:RolePolicy", ("name", "namePrefix", "role"), "an inline role policy", AWS_PROVIDER + "iam/rolepolicy/"),
-    _named("aws:cloudwatch/logGroup:LogGroup", ("name", "namePrefix", "logGroupClass", "region"), "a log group", AWS_PROVIDER + "cloudwatch/loggroup/", "a new log group is created; the old log group and its logs are deleted"),
-    _named("aws:sns/topic:Topic", ("name", "namePrefix", "fifoTopic", "region"), "an SNS topic", AWS_PROVIDER + "sns/topic/", "a new topic is created: email subscribers must confirm the new subscription before they receive alarms"),
+    _r(
+        "aws:kms/alias:Alias",
+        ("name", "namePrefix", "region"),
+        "a KMS alias name is its identity",
+        "the alias is recreated under the new name",
+        AWS_PROVIDER + "kms/alias/",
+    ),
+    _named(
+        "aws:iam/role:Role",
+        ("name", "namePrefix", "path"),
+        "an IAM role",
+        AWS_PROVIDER + "iam/role/",
+        "a new role (new ARN) is created; the model and anything trusting the old ARN move to it",
+    ),
+    _named(
+        "aws:iam/rolePolicy:RolePolicy",
+        ("name", "namePrefix", "role"),
+        "an inline role policy",
+        AWS_PROVIDER + "iam/rolepolicy/",
+    ),
+    _named(
+        "aws:cloudwatch/logGroup:LogGroup",
+        ("name", "namePrefix", "logGroupClass", "region"),
+        "a log group",
+        AWS_PROVIDER + "cloudwatch/loggroup/",
+        "a new log group is created; the old log group and its logs are deleted",
+    ),
+    _named(
+        "aws:sns/topic:Topic",
+        ("name", "namePrefix", "fifoTopic", "region"),
+        "an SNS topic",
+        AWS_PROVIDER + "sns/topic/",
+        "a new topic is created: email subscribers must confirm the new subscription before they receive alarms",
+    ),
     _r(
         "aws:sns/topicSubscription:TopicSubscription",
         ("topic", "protocol", "endpoint", "region"),
@@ -143,9 +182,26 @@ AWS: tuple[ReplacementRule, ...] = (
         "a new subscription is created: an email recipient must confirm it before alarms reach them",
         AWS_PROVIDER + "sns/topicsubscription/",
     ),
-    _r("aws:sns/topicPolicy:TopicPolicy", ("arn", "region"), "the policy belongs to one topic", "the policy moves to the new topic", AWS_PROVIDER + "sns/topicpolicy/"),
-    _named("aws:cloudwatch/metricAlarm:MetricAlarm", ("name", "region"), "a CloudWatch alarm", AWS_PROVIDER + "cloudwatch/metricalarm/", "a new alarm is created (state INSUFFICIENT_DATA until it is evaluated); rollback configurations naming the old alarm follow"),
-    _named("aws:cloudwatch/dashboard:Dashboard", ("dashboardName", "region"), "a CloudWatch dashboard", AWS_PROVIDER + "cloudwatch/dashboard/"),
+    _r(
+        "aws:sns/topicPolicy:TopicPolicy",
+        ("arn", "region"),
+        "the policy belongs to one topic",
+        "the policy moves to the new topic",
+        AWS_PROVIDER + "sns/topicpolicy/",
+    ),
+    _named(
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        ("name", "region"),
+        "a CloudWatch alarm",
+        AWS_PROVIDER + "cloudwatch/metricalarm/",
+        "a new alarm is created (state INSUFFICIENT_DATA until it is evaluated); rollback configurations naming the old alarm follow",
+    ),
+    _named(
+        "aws:cloudwatch/dashboard:Dashboard",
+        ("dashboardName", "region"),
+        "a CloudWatch dashboard",
+        AWS_PROVIDER + "cloudwatch/dashboard/",
+    ),
     _r(
         "aws:appautoscaling/target:Target",
         ("resourceId", "scalableDimension", "serviceNamespace", "region"),
@@ -180,7 +236,12 @@ AZURE: tuple[ReplacementRule, ...] = (
         "https://learn.microsoft.com/azure/machine-learning/how-to-safely-rollout-online-endpoints",
         effect="azure-deployment",
     ),
-    _named(_ML + "OnlineDeployment", ("deploymentName", "endpointName", "workspaceName", "resourceGroupName", "location"), "an Azure ML deployment", AZURE_PROVIDER + "machinelearningservices/onlinedeployment/"),
+    _named(
+        _ML + "OnlineDeployment",
+        ("deploymentName", "endpointName", "workspaceName", "resourceGroupName", "location"),
+        "an Azure ML deployment",
+        AZURE_PROVIDER + "machinelearningservices/onlinedeployment/",
+    ),
     _named(
         _ML + "OnlineEndpoint",
         ("endpointName", "workspaceName", "resourceGroupName", "location", "properties.authMode", "kind"),
@@ -188,32 +249,133 @@ AZURE: tuple[ReplacementRule, ...] = (
         AZURE_PROVIDER + "machinelearningservices/onlineendpoint/",
         "a new endpoint (new scoring URI and keys) is created with all its deployments; clients of the old URI fail",
     ),
-    _named(_ML + "Workspace", ("workspaceName", "resourceGroupName", "location", "kind", "storageAccount", "keyVault", "applicationInsights", "hbiWorkspace"), "an Azure ML workspace", AZURE_PROVIDER + "machinelearningservices/workspace/", "a new workspace is created and the old one deleted with every model, environment and endpoint in it"),
+    _named(
+        _ML + "Workspace",
+        (
+            "workspaceName",
+            "resourceGroupName",
+            "location",
+            "kind",
+            "storageAccount",
+            "keyVault",
+            "applicationInsights",
+            "hbiWorkspace",
+        ),
+        "an Azure ML workspace",
+        AZURE_PROVIDER + "machinelearningservices/workspace/",
+        "a new workspace is created and the old one deleted with every model, environment and endpoint in it",
+    ),
     _r(
         _ML + "ModelVersion",
-        ("name", "version", "workspaceName", "resourceGroupName", "properties.modelUri", "properties.modelType", "properties.flavors"),
+        (
+            "name",
+            "version",
+            "workspaceName",
+            "resourceGroupName",
+            "properties.modelUri",
+            "properties.modelType",
+            "properties.flavors",
+        ),
         "an Azure ML model version is immutable (only its description, tags and stage change)",
         "a new model version is registered; deployments that use it are updated to it (a rolling update)",
         "https://learn.microsoft.com/azure/machine-learning/how-to-manage-models",
     ),
-    _named(_ML + "ModelContainer", ("name", "workspaceName", "resourceGroupName"), "an Azure ML model container", AZURE_PROVIDER + "machinelearningservices/modelcontainer/"),
+    _named(
+        _ML + "ModelContainer",
+        ("name", "workspaceName", "resourceGroupName"),
+        "an Azure ML model container",
+        AZURE_PROVIDER + "machinelearningservices/modelcontainer/",
+    ),
     _r(
         _ML + "EnvironmentVersion",
-        ("name", "version", "workspaceName", "resourceGroupName", "properties.image", "properties.build", "properties.condaFile", "properties.inferenceConfig", "properties.osType"),
+        (
+            "name",
+            "version",
+            "workspaceName",
+            "resourceGroupName",
+            "properties.image",
+            "properties.build",
+            "properties.condaFile",
+            "properties.inferenceConfig",
+            "properties.osType",
+        ),
         "an Azure ML environment version is immutable",
         "a new environment version is registered; deployments that use it are updated to it (a rolling update)",
         "https://learn.microsoft.com/azure/machine-learning/how-to-manage-environments-v2",
     ),
-    _named(_ML + "EnvironmentContainer", ("name", "workspaceName", "resourceGroupName"), "an Azure ML environment container", AZURE_PROVIDER + "machinelearningservices/environmentcontainer/"),
-    _named("azure-native:resources:ResourceGroup", ("resourceGroupName", "location"), "a resource group", AZURE_PROVIDER + "resources/resourcegroup/", "a new resource group is created and THE OLD ONE DELETED WITH EVERYTHING IN IT"),
-    _named("azure-native:storage:StorageAccount", ("accountName", "resourceGroupName", "location", "isHnsEnabled"), "a storage account", AZURE_PROVIDER + "storage/storageaccount/", "a new, empty storage account is created; the model artifacts must be published to it again"),
-    _named("azure-native:storage:BlobContainer", ("containerName", "accountName", "resourceGroupName"), "a blob container", AZURE_PROVIDER + "storage/blobcontainer/"),
-    _r("azure-native:storage:Blob", ("blobName", "containerName", "accountName", "resourceGroupName", "type", "source"), "a blob is uploaded once: its name, place and content are fixed", "the blob is uploaded again", AZURE_PROVIDER + "storage/blob/"),
-    _named("azure-native:storage:BlobServiceProperties", ("accountName", "resourceGroupName", "blobServicesName"), "the blob service settings", AZURE_PROVIDER + "storage/blobserviceproperties/"),
-    _named("azure-native:storage:ManagementPolicy", ("accountName", "resourceGroupName", "managementPolicyName"), "a storage lifecycle policy", AZURE_PROVIDER + "storage/managementpolicy/"),
-    _named("azure-native:keyvault:Vault", ("vaultName", "resourceGroupName", "location"), "a key vault", AZURE_PROVIDER + "keyvault/vault/", "a new vault (and new keys) is created; data encrypted under the old keys needs them until re-encrypted"),
-    _r("azure-native:keyvault:Key", ("keyName", "vaultName", "resourceGroupName", "properties.kty", "properties.keySize", "properties.curveName"), "a Key Vault key's name, type and size are fixed", "a NEW KEY is created: storage encrypted under the old key must be re-keyed before the old key goes", AZURE_PROVIDER + "keyvault/key/"),
-    _named("azure-native:managedidentity:UserAssignedIdentity", ("resourceName", "resourceGroupName", "location"), "a managed identity", AZURE_PROVIDER + "managedidentity/userassignedidentity/", "a new identity (new principal id) is created; its role assignments are recreated"),
+    _named(
+        _ML + "EnvironmentContainer",
+        ("name", "workspaceName", "resourceGroupName"),
+        "an Azure ML environment container",
+        AZURE_PROVIDER + "machinelearningservices/environmentcontainer/",
+    ),
+    _named(
+        "azure-native:resources:ResourceGroup",
+        ("resourceGroupName", "location"),
+        "a resource group",
+        AZURE_PROVIDER + "resources/resourcegroup/",
+        "a new resource group is created and THE OLD ONE DELETED WITH EVERYTHING IN IT",
+    ),
+    _named(
+        "azure-native:storage:StorageAccount",
+        ("accountName", "resourceGroupName", "location", "isHnsEnabled"),
+        "a storage account",
+        AZURE_PROVIDER + "storage/storageaccount/",
+        "a new, empty storage account is created; the model artifacts must be published to it again",
+    ),
+    _named(
+        "azure-native:storage:BlobContainer",
+        ("containerName", "accountName", "resourceGroupName"),
+        "a blob container",
+        AZURE_PROVIDER + "storage/blobcontainer/",
+    ),
+    _r(
+        "azure-native:storage:Blob",
+        ("blobName", "containerName", "accountName", "resourceGroupName", "type", "source"),
+        "a blob is uploaded once: its name, place and content are fixed",
+        "the blob is uploaded again",
+        AZURE_PROVIDER + "storage/blob/",
+    ),
+    _named(
+        "azure-native:storage:BlobServiceProperties",
+        ("accountName", "resourceGroupName", "blobServicesName"),
+        "the blob service settings",
+        AZURE_PROVIDER + "storage/blobserviceproperties/",
+    ),
+    _named(
+        "azure-native:storage:ManagementPolicy",
+        ("accountName", "resourceGroupName", "managementPolicyName"),
+        "a storage lifecycle policy",
+        AZURE_PROVIDER + "storage/managementpolicy/",
+    ),
+    _named(
+        "azure-native:keyvault:Vault",
+        ("vaultName", "resourceGroupName", "location"),
+        "a key vault",
+        AZURE_PROVIDER + "keyvault/vault/",
+        "a new vault (and new keys) is created; data encrypted under the old keys needs them until re-encrypted",
+    ),
+    _r(
+        "azure-native:keyvault:Key",
+        (
+            "keyName",
+            "vaultName",
+            "resourceGroupName",
+            "properties.kty",
+            "properties.keySize",
+            "properties.curveName",
+        ),
+        "a Key Vault key's name, type and size are fixed",
+        "a NEW KEY is created: storage encrypted under the old key must be re-keyed before the old key goes",
+        AZURE_PROVIDER + "keyvault/key/",
+    ),
+    _named(
+        "azure-native:managedidentity:UserAssignedIdentity",
+        ("resourceName", "resourceGroupName", "location"),
+        "a managed identity",
+        AZURE_PROVIDER + "managedidentity/userassignedidentity/",
+        "a new identity (new principal id) is created; its role assignments are recreated",
+    ),
     _r(
         "azure-native:authorization:RoleAssignment",
         ("scope", "roleAssignmentName", "principalId", "roleDefinitionId", "principalType", "condition"),
@@ -221,13 +383,51 @@ AZURE: tuple[ReplacementRule, ...] = (
         "the access is revoked and granted again (a short window without it)",
         "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-rest",
     ),
-    _named("azure-native:monitor:ActionGroup", ("actionGroupName", "resourceGroupName", "location"), "an action group", AZURE_PROVIDER + "monitor/actiongroup/", "a new action group is created: email receivers are notified again that they were added"),
-    _named("azure-native:monitor:MetricAlert", ("ruleName", "resourceGroupName", "location"), "a metric alert rule", AZURE_PROVIDER + "monitor/metricalert/"),
-    _named("azure-native:monitor:AutoscaleSetting", ("autoscaleSettingName", "resourceGroupName", "location"), "an autoscale setting", AZURE_PROVIDER + "monitor/autoscalesetting/", "the deployment stops autoscaling while the setting is recreated"),
-    _named("azure-native:monitor:DiagnosticSetting", ("name", "resourceUri"), "a diagnostic setting", AZURE_PROVIDER + "monitor/diagnosticsetting/"),
-    _named("azure-native:operationalinsights:Workspace", ("workspaceName", "resourceGroupName", "location"), "a Log Analytics workspace", AZURE_PROVIDER + "operationalinsights/workspace/", "a new Log Analytics workspace is created; the old logs stay in the old one until it is deleted"),
-    _named("azure-native:applicationinsights:Component", ("resourceName", "resourceGroupName", "location", "kind"), "an Application Insights component", AZURE_PROVIDER + "applicationinsights/component/"),
-    _named("azure-native:applicationinsights:Workbook", ("resourceName", "resourceGroupName", "location", "kind"), "a workbook", AZURE_PROVIDER + "applicationinsights/workbook/"),
+    _named(
+        "azure-native:monitor:ActionGroup",
+        ("actionGroupName", "resourceGroupName", "location"),
+        "an action group",
+        AZURE_PROVIDER + "monitor/actiongroup/",
+        "a new action group is created: email receivers are notified again that they were added",
+    ),
+    _named(
+        "azure-native:monitor:MetricAlert",
+        ("ruleName", "resourceGroupName", "location"),
+        "a metric alert rule",
+        AZURE_PROVIDER + "monitor/metricalert/",
+    ),
+    _named(
+        "azure-native:monitor:AutoscaleSetting",
+        ("autoscaleSettingName", "resourceGroupName", "location"),
+        "an autoscale setting",
+        AZURE_PROVIDER + "monitor/autoscalesetting/",
+        "the deployment stops autoscaling while the setting is recreated",
+    ),
+    _named(
+        "azure-native:monitor:DiagnosticSetting",
+        ("name", "resourceUri"),
+        "a diagnostic setting",
+        AZURE_PROVIDER + "monitor/diagnosticsetting/",
+    ),
+    _named(
+        "azure-native:operationalinsights:Workspace",
+        ("workspaceName", "resourceGroupName", "location"),
+        "a Log Analytics workspace",
+        AZURE_PROVIDER + "operationalinsights/workspace/",
+        "a new Log Analytics workspace is created; the old logs stay in the old one until it is deleted",
+    ),
+    _named(
+        "azure-native:applicationinsights:Component",
+        ("resourceName", "resourceGroupName", "location", "kind"),
+        "an Application Insights component",
+        AZURE_PROVIDER + "applicationinsights/component/",
+    ),
+    _named(
+        "azure-native:applicationinsights:Workbook",
+        ("resourceName", "resourceGroupName", "location", "kind"),
+        "a workbook",
+        AZURE_PROVIDER + "applicationinsights/workbook/",
+    ),
     *(
         _r(
             t,
@@ -239,15 +439,34 @@ AZURE: tuple[ReplacementRule, ...] = (
         # EndpointTraffic is a dynamic resource without a module name: the generic token is its type.
         for t in ("pulumi-python:dynamic:Resource", "pulumi-python:dynamic/mlinfra:EndpointTraffic")
     ),
-    _named("azure-native:portal:Dashboard", ("dashboardName", "resourceGroupName", "location"), "a portal dashboard", AZURE_PROVIDER + "portal/dashboard/"),
-    _named("azure-native:dashboard:Grafana", ("workspaceName", "resourceGroupName", "location"), "a managed Grafana", AZURE_PROVIDER + "dashboard/grafana/"),
+    _named(
+        "azure-native:portal:Dashboard",
+        ("dashboardName", "resourceGroupName", "location"),
+        "a portal dashboard",
+        AZURE_PROVIDER + "portal/dashboard/",
+    ),
+    _named(
+        "azure-native:dashboard:Grafana",
+        ("workspaceName", "resourceGroupName", "location"),
+        "a managed Grafana",
+        AZURE_PROVIDER + "dashboard/grafana/",
+    ),
 )
 
 # ---- GCP (pulumi-gcp 10) -----------------------------------------------------------------------------------
 GCP: tuple[ReplacementRule, ...] = (
     _r(
         "gcp:vertex/aiEndpoint:AiEndpoint",
-        ("name", "location", "region", "project", "network", "encryptionSpec", "dedicatedEndpointEnabled", "privateServiceConnectConfig"),
+        (
+            "name",
+            "location",
+            "region",
+            "project",
+            "network",
+            "encryptionSpec",
+            "dedicatedEndpointEnabled",
+            "privateServiceConnectConfig",
+        ),
         "a Vertex AI endpoint's id, location, network and encryption key are fixed at creation",
         "a new Vertex AI endpoint (new URL) is created and the model deployed to it again; clients of the old endpoint fail",
         GCP_PROVIDER + "vertex/aiendpoint/",
@@ -259,7 +478,12 @@ GCP: tuple[ReplacementRule, ...] = (
         "the model is deployed to the new endpoint and undeployed (and deleted) from the old one",
         "components/gcp/deploy.py",
     ),
-    _named("gcp:vertex/aiEndpointIamMember:AiEndpointIamMember", ("endpoint", "location", "project", "role", "member", "condition"), "an IAM binding", GCP_PROVIDER + "vertex/aiendpointiammember/"),
+    _named(
+        "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember",
+        ("endpoint", "location", "project", "role", "member", "condition"),
+        "an IAM binding",
+        GCP_PROVIDER + "vertex/aiendpointiammember/",
+    ),
     _r(
         "gcp:cloudrunv2/service:Service",
         ("name", "location", "project"),
@@ -267,7 +491,12 @@ GCP: tuple[ReplacementRule, ...] = (
         "a new Cloud Run service (new URL) is created and the old one deleted; clients of the old URL fail",
         GCP_PROVIDER + "cloudrunv2/service/",
     ),
-    _named("gcp:cloudrunv2/serviceIamMember:ServiceIamMember", ("name", "location", "project", "role", "member", "condition"), "an IAM binding", GCP_PROVIDER + "cloudrunv2/serviceiammember/"),
+    _named(
+        "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+        ("name", "location", "project", "role", "member", "condition"),
+        "an IAM binding",
+        GCP_PROVIDER + "cloudrunv2/serviceiammember/",
+    ),
     _r(
         "gcp:kms/keyRing:KeyRing",
         ("name", "location", "project"),
@@ -277,13 +506,31 @@ GCP: tuple[ReplacementRule, ...] = (
     ),
     _r(
         "gcp:kms/cryptoKey:CryptoKey",
-        ("name", "keyRing", "purpose", "importOnly", "skipInitialVersionCreation", "cryptoKeyBackend", "versionTemplate.protectionLevel"),
+        (
+            "name",
+            "keyRing",
+            "purpose",
+            "importOnly",
+            "skipInitialVersionCreation",
+            "cryptoKeyBackend",
+            "versionTemplate.protectionLevel",
+        ),
         "a Cloud KMS key's name, ring, purpose and protection level are fixed",
         "a NEW KEY is created; the old key's versions are scheduled for destruction: data encrypted under them (artifacts in the bucket) becomes unreadable",
         GCP_PROVIDER + "kms/cryptokey/",
     ),
-    _named("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", ("cryptoKeyId", "role", "member", "condition"), "an IAM binding", GCP_PROVIDER + "kms/cryptokeyiammember/"),
-    _named("gcp:kms/cryptoKeyIAMBinding:CryptoKeyIAMBinding", ("cryptoKeyId", "role", "condition"), "an IAM binding", GCP_PROVIDER + "kms/cryptokeyiambinding/"),
+    _named(
+        "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+        ("cryptoKeyId", "role", "member", "condition"),
+        "an IAM binding",
+        GCP_PROVIDER + "kms/cryptokeyiammember/",
+    ),
+    _named(
+        "gcp:kms/cryptoKeyIAMBinding:CryptoKeyIAMBinding",
+        ("cryptoKeyId", "role", "condition"),
+        "an IAM binding",
+        GCP_PROVIDER + "kms/cryptokeyiambinding/",
+    ),
     _r(
         "gcp:storage/bucket:Bucket",
         ("name", "location", "project"),
@@ -293,13 +540,33 @@ GCP: tuple[ReplacementRule, ...] = (
     ),
     _r(
         "gcp:storage/bucketObject:BucketObject",
-        ("name", "bucket", "source", "content", "contentType", "kmsKeyName", "customerEncryption", "detectMd5hash", "storageClass"),
+        (
+            "name",
+            "bucket",
+            "source",
+            "content",
+            "contentType",
+            "kmsKeyName",
+            "customerEncryption",
+            "detectMd5hash",
+            "storageClass",
+        ),
         "a Cloud Storage object is immutable: a change uploads a new object",
         "the object is uploaded again",
         GCP_PROVIDER + "storage/bucketobject/",
     ),
-    _named("gcp:storage/bucketIAMMember:BucketIAMMember", ("bucket", "role", "member", "condition"), "an IAM binding", GCP_PROVIDER + "storage/bucketiammember/"),
-    _named("gcp:storage/bucketIAMBinding:BucketIAMBinding", ("bucket", "role", "condition"), "an IAM binding", GCP_PROVIDER + "storage/bucketiambinding/"),
+    _named(
+        "gcp:storage/bucketIAMMember:BucketIAMMember",
+        ("bucket", "role", "member", "condition"),
+        "an IAM binding",
+        GCP_PROVIDER + "storage/bucketiammember/",
+    ),
+    _named(
+        "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+        ("bucket", "role", "condition"),
+        "an IAM binding",
+        GCP_PROVIDER + "storage/bucketiambinding/",
+    ),
     _r(
         "gcp:serviceaccount/account:Account",
         ("accountId", "project"),
@@ -307,14 +574,57 @@ GCP: tuple[ReplacementRule, ...] = (
         "a new service account (new email) is created; every IAM binding to the old one is recreated",
         GCP_PROVIDER + "serviceaccount/account/",
     ),
-    _named("gcp:serviceaccount/iAMMember:IAMMember", ("serviceAccountId", "role", "member", "condition"), "an IAM binding", GCP_PROVIDER + "serviceaccount/iammember/"),
-    _named("gcp:projects/iAMMember:IAMMember", ("project", "role", "member", "condition"), "an IAM binding", GCP_PROVIDER + "projects/iammember/"),
-    _named("gcp:artifactregistry/repository:Repository", ("repositoryId", "location", "project", "format", "mode", "kmsKeyName"), "an Artifact Registry repository", GCP_PROVIDER + "artifactregistry/repository/", "a new, empty repository is created: the serving image must be pushed to it again"),
-    _named("gcp:monitoring/notificationChannel:NotificationChannel", ("type", "project"), "a notification channel", GCP_PROVIDER + "monitoring/notificationchannel/", "a new channel is created; email channels must be verified again"),
-    _named("gcp:monitoring/alertPolicy:AlertPolicy", ("project",), "an alert policy", GCP_PROVIDER + "monitoring/alertpolicy/"),
-    _named("gcp:monitoring/dashboard:Dashboard", ("project",), "a monitoring dashboard", GCP_PROVIDER + "monitoring/dashboard/"),
-    _named("gcp:bigquery/dataset:Dataset", ("datasetId", "location", "project"), "a BigQuery dataset", GCP_PROVIDER + "bigquery/dataset/", "a new, empty dataset is created; the old one (and the logged requests in it) is deleted unless deleteContentsOnDestroy is false, which stops `pulumi up`"),
-    _named("gcp:logging/projectBucketConfig:ProjectBucketConfig", ("bucketId", "location", "project"), "a log bucket", GCP_PROVIDER + "logging/projectbucketconfig/"),
+    _named(
+        "gcp:serviceaccount/iAMMember:IAMMember",
+        ("serviceAccountId", "role", "member", "condition"),
+        "an IAM binding",
+        GCP_PROVIDER + "serviceaccount/iammember/",
+    ),
+    _named(
+        "gcp:projects/iAMMember:IAMMember",
+        ("project", "role", "member", "condition"),
+        "an IAM binding",
+        GCP_PROVIDER + "projects/iammember/",
+    ),
+    _named(
+        "gcp:artifactregistry/repository:Repository",
+        ("repositoryId", "location", "project", "format", "mode", "kmsKeyName"),
+        "an Artifact Registry repository",
+        GCP_PROVIDER + "artifactregistry/repository/",
+        "a new, empty repository is created: the serving image must be pushed to it again",
+    ),
+    _named(
+        "gcp:monitoring/notificationChannel:NotificationChannel",
+        ("type", "project"),
+        "a notification channel",
+        GCP_PROVIDER + "monitoring/notificationchannel/",
+        "a new channel is created; email channels must be verified again",
+    ),
+    _named(
+        "gcp:monitoring/alertPolicy:AlertPolicy",
+        ("project",),
+        "an alert policy",
+        GCP_PROVIDER + "monitoring/alertpolicy/",
+    ),
+    _named(
+        "gcp:monitoring/dashboard:Dashboard",
+        ("project",),
+        "a monitoring dashboard",
+        GCP_PROVIDER + "monitoring/dashboard/",
+    ),
+    _named(
+        "gcp:bigquery/dataset:Dataset",
+        ("datasetId", "location", "project"),
+        "a BigQuery dataset",
+        GCP_PROVIDER + "bigquery/dataset/",
+        "a new, empty dataset is created; the old one (and the logged requests in it) is deleted unless deleteContentsOnDestroy is false, which stops `pulumi up`",
+    ),
+    _named(
+        "gcp:logging/projectBucketConfig:ProjectBucketConfig",
+        ("bucketId", "location", "project"),
+        "a log bucket",
+        GCP_PROVIDER + "logging/projectbucketconfig/",
+    ),
 )
 
 RULES: tuple[ReplacementRule, ...] = AWS + AZURE + GCP
@@ -335,7 +645,13 @@ UPDATE_NOTES: tuple[UpdateNote, ...] = (
     ),
     UpdateNote(
         _ML + "OnlineDeployment",
-        ("properties.model", "properties.environmentId", "properties.environmentVariables", "properties.requestSettings", "properties.codeConfiguration"),
+        (
+            "properties.model",
+            "properties.environmentId",
+            "properties.environmentVariables",
+            "properties.requestSettings",
+            "properties.codeConfiguration",
+        ),
         "Azure ML runs a rolling update of the deployment's instances (same instance type)",
         "https://learn.microsoft.com/azure/machine-learning/how-to-safely-rollout-online-endpoints",
     ),
@@ -411,7 +727,9 @@ def path_matches(pattern: str, path: str) -> bool:
 def replacing(type_: str, path: str) -> ReplacementRule | None:
     """The first rule by which a change of ``path`` replaces a ``type_`` resource, or None (an update)."""
     for rule in rules_for(type_):
-        if any(path_matches(p, path) for p in rule.paths) and not any(path_matches(e, path) for e in rule.except_paths if rule.paths == ("*",)):
+        if any(path_matches(p, path) for p in rule.paths) and not any(
+            path_matches(e, path) for e in rule.except_paths if rule.paths == ("*",)
+        ):
             return rule
     return None
 

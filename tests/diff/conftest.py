@@ -24,7 +24,9 @@ def endpoint(config: dict[str, Any], key: str | None = None) -> dict[str, Any]:
     return eps[key or next(iter(eps))]
 
 
-def make_model_v2(project_dir: Path, src: str = "examples/iris/dist", dst: str = "examples/iris/dist-v2") -> str:
+def make_model_v2(
+    project_dir: Path, src: str = "examples/iris/dist", dst: str = "examples/iris/dist-v2"
+) -> str:
     """A second packaged model: the iris package with a changed config.pbtxt, its sha256, size and the
     package digest recomputed (so ``mlinfra verify`` would accept it)."""
     from model_packaging import manifest as mf
@@ -56,7 +58,9 @@ def plan_for(tmp_path_factory) -> Callable[..., dict[str, Any]]:
             return cache[tag]
         d = tmp_path_factory.mktemp(tag)
         shutil.copy(ROOT / "Pulumi.yaml", d / "Pulumi.yaml")
-        shutil.copytree(ROOT / "examples", d / "examples", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            ROOT / "examples", d / "examples", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
         if model_v2:
             make_model_v2(d)
         (d / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": copy.deepcopy(config)}))

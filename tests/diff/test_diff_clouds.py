@@ -31,7 +31,10 @@ def gcp(instance_type: str | None = None, max_instances: int = 4, backend: str =
 
 @pytest.fixture(scope="session")
 def azure_instance_type(plan_for):
-    return diff_plans(plan_for("az-base", azure(), stack="azdev"), plan_for("az-ds3", azure("Standard_DS3_v2"), stack="azdev"))
+    return diff_plans(
+        plan_for("az-base", azure(), stack="azdev"),
+        plan_for("az-ds3", azure("Standard_DS3_v2"), stack="azdev"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +48,9 @@ def test_azure_instance_type_recreates_the_deployments(azure_instance_type):
     by = {e["name"]: e for e in d["resources"]}
     assert set(by) == {"iris-blue", "iris-green"}
     blue = by["iris-blue"]
-    assert [(c["path"], c["before"], c["after"]) for c in blue["changes"]] == [("properties.instanceType", "Standard_E2s_v3", "Standard_DS3_v2")]
+    assert [(c["path"], c["before"], c["after"]) for c in blue["changes"]] == [
+        ("properties.instanceType", "Standard_E2s_v3", "Standard_DS3_v2")
+    ]
     assert blue["notes"][0] == (
         "Azure deployment instance type changed: the deployment `blue` is recreated (deleted, then created again with "
         "the same name); it takes 90% of the endpoint's traffic (blue 90%, green 10%): move that traffic to another deployment first"

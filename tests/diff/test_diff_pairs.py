@@ -91,14 +91,22 @@ def test_scale_up_is_one_in_place_update(scale_up):
     assert summary_line(scale_up) == "0 to add, 1 to change, 0 to replace, 0 to delete"
     target = _res(scale_up, "iris-scaling")
     assert target["action"] == "update"
-    assert [(c["path"], c["before"], c["after"], c["replaces"]) for c in target["changes"]] == [("maxCapacity", 4, 8, False)]
-    assert target["notes"] == ["the autoscaling bounds change (instances are added or removed by the next scaling activity)"]
+    assert [(c["path"], c["before"], c["after"], c["replaces"]) for c in target["changes"]] == [
+        ("maxCapacity", 4, 8, False)
+    ]
+    assert target["notes"] == [
+        "the autoscaling bounds change (instances are added or removed by the next scaling activity)"
+    ]
 
 
 def test_scale_up_costs_four_more_instances_at_most(scale_up):
     # 4 more ml.c5.large at $0.102/h x 730 h on the monthly maximum; the minimum does not move.
     assert scale_up["cost"]["delta"] == {"min": 0.0, "max": 297.84}
-    assert _ep(scale_up)["cost"] == {"before": {"min": 78.86, "max": 302.24}, "after": {"min": 78.86, "max": 600.08}, "delta": {"min": 0.0, "max": 297.84}}
+    assert _ep(scale_up)["cost"] == {
+        "before": {"min": 78.86, "max": 302.24},
+        "after": {"min": 78.86, "max": 600.08},
+        "delta": {"min": 0.0, "max": 297.84},
+    }
     md = markdown(scale_up)
     assert "**Monthly cost:** $78.86 – $302.24 → $78.86 – $600.08 (**$0.00** min, **+$297.84** max)" in md
 
@@ -109,12 +117,17 @@ def test_instance_type_replaces_the_endpoint_configuration(instance_type):
     config = _res(instance_type, "iris-config")
     assert config["action"] == "replace"
     assert [c["path"] for c in config["causes"]] == ["productionVariants[variantName=primary].instanceType"]
-    assert config["causes"][0]["why"] == "SageMaker has no UpdateEndpointConfig API: any change creates a new endpoint configuration"
+    assert (
+        config["causes"][0]["why"]
+        == "SageMaker has no UpdateEndpointConfig API: any change creates a new endpoint configuration"
+    )
     assert config["notes"][0] == (
         f"EndpointConfiguration replaced: the endpoint `dev-iris` runs a {ROLLOUT}; "
         "the old configuration is deleted once the endpoint runs on the new one"
     )
-    assert config["id_before"] != config["id_after"]  # autonamed from its inputs: a new name, not add + delete
+    assert (
+        config["id_before"] != config["id_after"]
+    )  # autonamed from its inputs: a new name, not add + delete
 
 
 def test_instance_type_cascades_to_the_endpoint_and_rescales_cpu_targets(instance_type):
@@ -123,8 +136,12 @@ def test_instance_type_cascades_to_the_endpoint_and_rescales_cpu_targets(instanc
     assert [(c["path"], c["follows"]) for c in ep["changes"]] == [("endpointConfigName", "iris-config")]
     assert ep["notes"] == [f"the endpoint `dev-iris` moves to the new configuration by a {ROLLOUT}"]
     # CPU utilization is summed over vCPUs: 2 -> 4 vCPUs doubles the alarm threshold and the scaling target.
-    assert [(c["path"], c["before"], c["after"]) for c in _res(instance_type, "iris-alarm-cpu")["changes"]] == [("threshold", 170, 340)]
-    assert [(c["before"], c["after"]) for c in _res(instance_type, "iris-scale-on-utilization")["changes"]] == [(140, 280)]
+    assert [
+        (c["path"], c["before"], c["after"]) for c in _res(instance_type, "iris-alarm-cpu")["changes"]
+    ] == [("threshold", 170, 340)]
+    assert [
+        (c["before"], c["after"]) for c in _res(instance_type, "iris-scale-on-utilization")["changes"]
+    ] == [(140, 280)]
 
 
 def test_instance_type_cost_delta(instance_type):
@@ -132,7 +149,10 @@ def test_instance_type_cost_delta(instance_type):
     assert instance_type["cost"]["delta"] == {"min": 93.44, "max": 373.76}
     md = markdown(instance_type)
     assert "(**+$93.44** min, **+$373.76** max)" in md
-    assert "| ml.m5.xlarge instances | - | $167.90 – $671.60 (1..4 x $0.230/h x 730 h) | +$167.90 – +$671.60 |" in md
+    assert (
+        "| ml.m5.xlarge instances | - | $167.90 – $671.60 (1..4 x $0.230/h x 730 h) | +$167.90 – +$671.60 |"
+        in md
+    )
 
 
 def test_instance_type_markdown_names_replacement_cause_and_input(instance_type):
@@ -143,7 +163,10 @@ def test_instance_type_markdown_names_replacement_cause_and_input(instance_type)
         "- `iris-config` (EndpointConfiguration) **is replaced** because `productionVariants[variantName=primary].instanceType` "
         "changes (`ml.c5.large` → `ml.m5.xlarge`): SageMaker has no UpdateEndpointConfig API"
     ) in md
-    assert "| `iris-config` | `productionVariants[variantName=primary].instanceType` (replaces) | `ml.c5.large` | `ml.m5.xlarge` |" in md
+    assert (
+        "| `iris-config` | `productionVariants[variantName=primary].instanceType` (replaces) | `ml.c5.large` | `ml.m5.xlarge` |"
+        in md
+    )
 
 
 def test_instance_type_on_an_autoscaled_variant_is_a_transition_error(instance_type):
@@ -161,12 +184,19 @@ def test_model_change_cascades_model_to_config_to_endpoint(model_change):
     model = _res(model_change, "iris-model")
     assert model["action"] == "replace"
     assert model["follows"] == ["iris-model-artifact"]
-    assert {c["path"] for c in model["causes"]} == {"primaryContainer.environment.MLINFRA_MODEL_DIGEST", "primaryContainer.modelDataUrl"}
+    assert {c["path"] for c in model["causes"]} == {
+        "primaryContainer.environment.MLINFRA_MODEL_DIGEST",
+        "primaryContainer.modelDataUrl",
+    }
     assert model["notes"][0].startswith("Model replaced: a new SageMaker model `iris-model-")
-    assert model["notes"][0].endswith("the endpoint configuration `iris-config` that names it is replaced with it")
+    assert model["notes"][0].endswith(
+        "the endpoint configuration `iris-config` that names it is replaced with it"
+    )
     config = _res(model_change, "iris-config")
     assert config["action"] == "replace"
-    assert [(c["path"], c.get("follows")) for c in config["causes"]] == [("productionVariants[variantName=primary].modelName", "iris-model")]
+    assert [(c["path"], c.get("follows")) for c in config["causes"]] == [
+        ("productionVariants[variantName=primary].modelName", "iris-model")
+    ]
     ep = _res(model_change, "iris")
     assert ep["action"] == "update" and ep["follows"] == ["iris-config"]
     assert model_change["cost"]["delta"] == {"min": 0.0, "max": 0.0}
@@ -190,7 +220,9 @@ def test_model_change_snapshot(base, model_v2_plan):
     if os.environ.get("UPDATE_SNAPSHOTS"):
         path.write_text(md)
     assert path.exists(), f"no snapshot at {path}: run UPDATE_SNAPSHOTS=1 pytest tests/diff and review it"
-    assert md == path.read_text(), "the diff comment changed: review it, then UPDATE_SNAPSHOTS=1 pytest tests/diff"
+    assert md == path.read_text(), (
+        "the diff comment changed: review it, then UPDATE_SNAPSHOTS=1 pytest tests/diff"
+    )
 
 
 # ---- new alert -------------------------------------------------------------------------------------------
@@ -215,7 +247,10 @@ def test_endpoint_removed_deletes_its_resources_and_its_cost(endpoint_removed):
     md = markdown(endpoint_removed)
     assert "#### endpoint `iris-b` (endpoint removed)" in md
     assert "(**-$78.86** min, **-$302.24** max)" in md
-    assert "> **Protected resources deleted:** `iris-b-artifacts`, `iris-b-key` (`pulumi up` stops on them)" in md
+    assert (
+        "> **Protected resources deleted:** `iris-b-artifacts`, `iris-b-key` (`pulumi up` stops on them)"
+        in md
+    )
     assert "the endpoint `dev-iris-b` is deleted: its clients fail" in md
 
 
@@ -233,7 +268,9 @@ def test_no_change_says_so(base):
     assert "· monthly cost $78.86 – $302.24 (**$0.00**)" in markdown(d)
 
 
-@pytest.mark.parametrize("x, text", [(12.34, "+$12.34"), (-5, "-$5.00"), (0, "$0.00"), (1234.5, "+$1,234.50"), (-0.004, "$0.00")])
+@pytest.mark.parametrize(
+    "x, text", [(12.34, "+$12.34"), (-5, "-$5.00"), (0, "$0.00"), (1234.5, "+$1,234.50"), (-0.004, "$0.00")]
+)
 def test_signed_money(x, text):
     assert signed(x) == text
 
@@ -268,7 +305,11 @@ def test_cli_exit_codes_and_gates(tmp_path, capsys, base, scale_up_plan, instanc
     assert cli_diff(b, scale, "markdown", ["sometimes"]) == 2
     assert cli_diff(b, scale, "yaml") == 2
     err = capsys.readouterr().err
-    assert "unknown --fail-on gate(s): sometimes" in err and "not an mlinfra plan" in err and "is not JSON" in err
+    assert (
+        "unknown --fail-on gate(s): sometimes" in err
+        and "not an mlinfra plan" in err
+        and "is not JSON" in err
+    )
 
 
 def test_text_format_renders(tmp_path, capsys, base, scale_up_plan):

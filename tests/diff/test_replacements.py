@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_rule_has_a_source_a_reason_and_a_consequence():
     for r in rp.RULES:
         assert r.paths and r.why and r.consequence, r
-        assert r.source.startswith("https://") or (ROOT / r.source).is_file(), f"{r.type}: source {r.source!r}"
+        assert r.source.startswith("https://") or (ROOT / r.source).is_file(), (
+            f"{r.type}: source {r.source!r}"
+        )
     for n in rp.UPDATE_NOTES:
         assert n.source.startswith("https://") or (ROOT / n.source).is_file(), n
 
@@ -34,7 +36,11 @@ def _provider_inputs(type_: str) -> set[str] | None:
         return None
     mod = {"aws": "pulumi_aws", "gcp": "pulumi_gcp", "azure-native": "pulumi_azure_native"}[pkg]
     cls = getattr(importlib.import_module(f"{mod}.{module.split('/')[0]}"), name)
-    params = [p for p in inspect.signature(cls._internal_init).parameters if p not in ("__self__", "resource_name", "opts", "__props__")]
+    params = [
+        p
+        for p in inspect.signature(cls._internal_init).parameters
+        if p not in ("__self__", "resource_name", "opts", "__props__")
+    ]
     # A trailing underscore avoids a clash with a Python name (resource_name_): the wire name has none.
     return {re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), p.rstrip("_")) for p in params}
 
@@ -102,18 +108,35 @@ def test_tags_never_replace_a_config_and_any_other_input_does():
     t = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
     assert rp.replacing(t, "tags.team") is None
     assert rp.replacing(t, "dataCaptureConfig.initialSamplingPercentage") is not None
-    assert rp.replacing("azure-native:machinelearningservices:OnlineDeployment", "properties.instanceType").effect == "azure-deployment"
+    assert (
+        rp.replacing(
+            "azure-native:machinelearningservices:OnlineDeployment", "properties.instanceType"
+        ).effect
+        == "azure-deployment"
+    )
     assert rp.replacing("azure-native:machinelearningservices:OnlineDeployment", "sku.capacity") is None
 
 
 # ---- values, on small synthetic plans --------------------------------------------------------------------
-def _plan(inputs: dict, stack: str = "dev", rid: str = "r-1", typ: str = "aws:iam/rolePolicy:RolePolicy") -> dict:
+def _plan(
+    inputs: dict, stack: str = "dev", rid: str = "r-1", typ: str = "aws:iam/rolePolicy:RolePolicy"
+) -> dict:
     return {
         "stack": stack,
         "cloud": "aws",
         "region": "us-east-1",
         "endpoints": [],
-        "resources": [{"urn": f"urn:pulumi:{stack}::mlinfra::{typ}::p", "type": typ, "name": "p", "custom": True, "id": rid, "inputs": inputs, "outputs": {}}],
+        "resources": [
+            {
+                "urn": f"urn:pulumi:{stack}::mlinfra::{typ}::p",
+                "type": typ,
+                "name": "p",
+                "custom": True,
+                "id": rid,
+                "inputs": inputs,
+                "outputs": {},
+            }
+        ],
         "findings": [],
         "cost": {"currency": "USD", "monthly_min": 0, "monthly_max": 0, "items": []},
     }
@@ -122,14 +145,22 @@ def _plan(inputs: dict, stack: str = "dev", rid: str = "r-1", typ: str = "aws:ia
 def test_policy_documents_are_diffed_as_json_paths_by_sid():
     before = '{"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Action": ["s3:GetObject"]}, {"Sid": "Logs", "Action": ["logs:PutLogEvents"]}]}'
     after = '{"Version": "2012-10-17", "Statement": [{"Sid": "Logs", "Action": ["logs:PutLogEvents"]}, {"Sid": "Read", "Action": ["s3:GetObject", "s3:PutObject"]}]}'
-    d = diff_plans(_plan({"policy": before, "role": "r"}), _plan({"policy": after, "role": "r"}), transitions=[])
+    d = diff_plans(
+        _plan({"policy": before, "role": "r"}), _plan({"policy": after, "role": "r"}), transitions=[]
+    )
     (e,) = d["resources"]
     assert e["action"] == "update"
-    assert [(c["path"], c["before"], c["after"]) for c in e["changes"]] == [("policy.Statement[Sid=Read].Action", ["s3:GetObject"], ["s3:GetObject", "s3:PutObject"])]
+    assert [(c["path"], c["before"], c["after"]) for c in e["changes"]] == [
+        ("policy.Statement[Sid=Read].Action", ["s3:GetObject"], ["s3:GetObject", "s3:PutObject"])
+    ]
 
 
 def test_secrets_stay_masked_and_secret_looking_names_are_masked():
-    d = diff_plans(_plan({"password": "hunter2", "settings": {"apiKey": "abc"}, "x": SECRET}), _plan({"password": "hunter3", "settings": {"apiKey": "abd"}, "x": SECRET}), transitions=[])
+    d = diff_plans(
+        _plan({"password": "hunter2", "settings": {"apiKey": "abc"}, "x": SECRET}),
+        _plan({"password": "hunter3", "settings": {"apiKey": "abd"}, "x": SECRET}),
+        transitions=[],
+    )
     changes = {c["path"]: (c["before"], c["after"]) for c in d["resources"][0]["changes"]}
     assert changes == {"password": (SECRET, SECRET), "settings.apiKey": (SECRET, SECRET)}
     assert "hunter" not in markdown(d) and "abd" not in markdown(d)
@@ -144,7 +175,11 @@ def test_a_rename_in_a_named_input_replaces_and_says_why():
 
 def test_unknown_type_with_a_new_id_is_a_replacement_not_add_and_delete():
     t = "example:index/thing:Thing"
-    d = diff_plans(_plan({"size": 1}, typ=t, rid="thing-aaaa"), _plan({"size": 2}, typ=t, rid="thing-bbbb"), transitions=[])
+    d = diff_plans(
+        _plan({"size": 1}, typ=t, rid="thing-aaaa"),
+        _plan({"size": 2}, typ=t, rid="thing-bbbb"),
+        transitions=[],
+    )
     assert d["summary"] == {"add": 0, "update": 0, "replace": 1, "delete": 0, "unchanged": 0}
     assert d["resources"][0]["causes"][0]["path"] == "(id)"
 

@@ -35,7 +35,13 @@ def _steps(doc: dict) -> list[dict]:
 def test_workflows_pass_actionlint():
     files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
     assert {Path(f).name for f in files} >= {"pr.yml", "preview.yml", "deploy.yml"}
-    r = subprocess.run([_actionlint(), "-no-color", "-oneline", *files], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    r = subprocess.run(
+        [_actionlint(), "-no-color", "-oneline", *files],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -46,11 +52,18 @@ def test_pr_workflow_needs_no_cloud_credentials_and_posts_one_sticky_comment():
     assert pr["permissions"] == {"contents": "read"}
     assert pr["jobs"]["diff"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert "id-token" not in text and "secrets." not in text
-    for action in ("configure-aws-credentials", "azure/login", "google-github-actions/auth", "pulumi/actions"):
+    for action in (
+        "configure-aws-credentials",
+        "azure/login",
+        "google-github-actions/auth",
+        "pulumi/actions",
+    ):
         assert action not in text
     runs = " ".join(s.get("run", "") for s in _steps(pr))
     assert "bash .ci/run" in runs and ".github/scripts/pr_diff.py --base base --head head --out out" in runs
-    script = next(s for s in _steps(pr) if s.get("uses", "").startswith("actions/github-script"))["with"]["script"]
+    script = next(s for s in _steps(pr) if s.get("uses", "").startswith("actions/github-script"))["with"][
+        "script"
+    ]
     from importlib import util
 
     spec = util.spec_from_file_location("pr_diff", ROOT / ".github/scripts/pr_diff.py")
@@ -99,8 +112,19 @@ def test_pr_diff_script_plans_base_and_head_offline_and_writes_the_comment(tmp_p
     head = _checkout(tmp_path / "head", head_yaml)
     out = tmp_path / "out"
     r = subprocess.run(
-        [sys.executable, str(ROOT / ".github/scripts/pr_diff.py"), "--base", str(base), "--head", str(head), "--out", str(out)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(ROOT / ".github/scripts/pr_diff.py"),
+            "--base",
+            str(base),
+            "--head",
+            str(head),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     comment = (out / "comment.md").read_text()
