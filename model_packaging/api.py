@@ -361,10 +361,10 @@ def _run(
                 cand.within_budget, cand.budget_note = m.budget_check(task, cand.figures, config.budget)
             except NotQuantizableError as exc:
                 cand.error = str(exc)
-            except PackagingError as exc:
+            except Exception as exc:  # a failing variant is reported in the table, never a crash
                 if plan.step == "none":
                     raise
-                cand.error = str(exc)
+                cand.error = str(exc) if isinstance(exc, PackagingError) else f"{type(exc).__name__}: {exc}"
             cand.build_s = time.perf_counter() - t0
             candidates.append(cand)
             progress.advance(t)
@@ -488,6 +488,8 @@ def _run(
     if config.report:
         summary = {
             "name": config.name,
+            "graph": f"{prof.kind}; top operators "
+            + ", ".join(f"{k} x{v}" for k, v in sorted(prof.op_counts.items(), key=lambda kv: -kv[1])[:6]),
             "framework": config.framework,
             "target": config.target,
             "task": task,

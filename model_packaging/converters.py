@@ -257,14 +257,21 @@ def convert_sklearn(model_path: Path, sample: Any, workdir: Path) -> ConvertedMo
     from sklearn.base import is_classifier
 
     classifier = bool(is_classifier(estimator))
-    options = {"zipmap": False} if classifier else None
-    try:
-        onx = to_onnx(
-            estimator,
+    def _convert(est: Any, options: dict[str, Any] | None) -> Any:
+        return to_onnx(
+            est,
             initial_types=[("input", FloatTensorType([None, x.shape[1]]))],
             options=options,
             target_opset={"": ONNX_OPSET, "ai.onnx.ml": ONNX_ML_OPSET},
         )
+
+    try:
+        try:
+            onx = _convert(estimator, {"zipmap": False} if classifier else None)
+        except NameError as exc:  # classifiers without probabilities (LinearSVC) have no ZipMap to disable
+            if "zipmap" not in str(exc):
+                raise
+            onx = _convert(estimator, None)
     except Exception as exc:
         raise ModelLoadError(f"skl2onnx cannot convert {type(estimator).__name__}: {exc}") from exc
     _dedupe_opsets(onx)

@@ -17,6 +17,7 @@ import numpy as np
 
 from .config import Budget, MeasureConfig
 from .converters import Feeds, Outputs
+from .errors import PackagingError
 
 
 def session(path: Path, threads: int = 2) -> Any:
@@ -179,11 +180,14 @@ def compare(
     """
     a = np.asarray(reference.scores, dtype=np.float64)
     b = np.asarray(got.scores, dtype=np.float64)
-    if a.size != b.size:
-        raise ValueError(f"output sizes differ: {a.shape} vs {b.shape}")
-    b = b.reshape(a.shape)
-    figs: dict[str, float] = {"max_abs_diff": float(np.max(np.abs(a - b))) if a.size else 0.0}
-    figs["ref_max_abs"] = float(np.max(np.abs(a))) if a.size else 0.0
+    figs: dict[str, float] = {}
+    if a.size == b.size:
+        b = b.reshape(a.shape)
+        figs["max_abs_diff"] = float(np.max(np.abs(a - b))) if a.size else 0.0
+        figs["ref_max_abs"] = float(np.max(np.abs(a))) if a.size else 0.0
+    elif task != "classification":
+        # (classifiers may differ in score layout, e.g. a binary decision_function: labels still compare)
+        raise PackagingError(f"the model's outputs ({b.shape}) do not match the original's ({a.shape})")
     if task == "classification":
         ra, rb = predicted_labels(reference), predicted_labels(got)
         figs["agreement"] = float(np.mean(ra == rb))
@@ -200,6 +204,12 @@ def compare(
     return figs
 
 
+def _points(drop: float) -> str:
+    if abs(drop) < 5e-3:
+        return "no accuracy lost"
+    return f"{drop:.2f} points lost" if drop > 0 else f"{-drop:.2f} points gained"
+
+
 def budget_check(task: str, figs: Mapping[str, float], budget: Budget) -> tuple[bool, str]:
     """Whether ``figs`` (from :func:`compare`) fit ``budget``, and a one-line explanation with the figures."""
     if task == "classification":
@@ -208,7 +218,7 @@ def budget_check(task: str, figs: Mapping[str, float], budget: Budget) -> tuple[
             ok = drop <= budget.max_accuracy_drop_pts + 1e-9
             return ok, (
                 f"accuracy {100 * figs['accuracy']:.2f}% vs {100 * figs['reference_accuracy']:.2f}% for the "
-                f"original ({drop:+.2f} points lost; budget {budget.max_accuracy_drop_pts:g})"
+                f"original ({_points(drop)}; budget {budget.max_accuracy_drop_pts:g} points)"
             )
         drop = 100.0 * (1.0 - figs["agreement"])
         ok = drop <= budget.max_accuracy_drop_pts + 1e-9

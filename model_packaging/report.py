@@ -109,6 +109,7 @@ def write_markdown(path: Path, summary: dict[str, Any], candidates: list[Candida
         f"- framework: {summary['framework']}, target: {summary['target']}, task: {summary['task']}",
         f"- quantization: **{summary['mode']}** ({summary['reason']})",
         f"- validation against the original model: {summary['validation']}",
+        f"- graph: {summary['graph']}",
         f"- digest: `sha256-{summary['digest']}`",
         f"- ONNX: IR {summary['ir_version']}, opsets {summary['opsets']}",
         f"- measured with onnxruntime {summary['onnxruntime']} (CPU provider, {summary['threads']} threads) on "
@@ -121,6 +122,15 @@ def write_markdown(path: Path, summary: dict[str, Any], candidates: list[Candida
         "(lower is better for size and latency).",
         "",
     ]
+    notes = [f"- {c.name}: {c.plan.note}" for c in candidates if c.plan.note]
+    if notes:
+        lines += ["## Why these candidates", "", *notes, ""]
+    if summary["target"] == "gpu":
+        lines += [
+            "GPU target: latency was measured with the CPU provider here; fp16 is chosen on its accuracy "
+            "against the original, not on GPU speed.",
+            "",
+        ]
     path.write_text("\n".join(lines))
     return path
 

@@ -202,3 +202,20 @@ def test_large_models_use_external_data(mlp: Saved, tmp_path: Path, monkeypatch:
 
     sess = ort.InferenceSession(str(result.model_path), providers=["CPUExecutionProvider"])
     assert sess.run(None, {"input": mlp.x_eval[:4]})[0].shape == (4, 10)
+
+
+def test_classifier_without_predict_proba(rf: Saved, tmp_path: Path) -> None:
+    """A binary LinearSVC: ONNX scores are laid out differently from decision_function; labels still compare."""
+    import pickle
+
+    from sklearn.svm import LinearSVC
+
+    # (a Pipeline ending in LinearSVC does not convert in skl2onnx 1.20 at all: the bare estimator does)
+    model = LinearSVC(random_state=0).fit(rf.x_eval / rf.x_eval.max(0), rf.y_eval)
+    path = tmp_path / "svc.pkl"
+    path.write_bytes(pickle.dumps(model))
+    x = rf.x_eval / rf.x_eval.max(0)
+    result = package(path, "sklearn", x[:8], (x, rf.y_eval), out=tmp_path / "d", measure=FAST,
+                     progress=False)  # fmt: skip
+    figs = result.manifest.quantization["candidates"][0]["figures"]
+    assert result.task == "classification" and figs["agreement"] == 1.0
