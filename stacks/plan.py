@@ -33,7 +33,14 @@ def run_program(spec: StackSpec, config: dict[str, Any]) -> tuple[list[dict[str,
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from stacks.mocks import Context, RecordingMocks, RecordingMonitor, drain, mask_secrets
+    from stacks.mocks import (
+        Context,
+        RecordingMocks,
+        RecordingMonitor,
+        drain,
+        mask_secrets,
+        no_source_positions,
+    )
     from stacks.program import build
 
     ctx = Context(spec.project, spec.stack, spec.region, gcp_project=spec.gcp_project or "demo-project")
@@ -51,7 +58,8 @@ def run_program(spec: StackSpec, config: dict[str, Any]) -> tuple[list[dict[str,
         pulumi.Output.from_input(collected).apply(exports.update)
         await drain()  # linear-time wait (stacks/mocks: drain); the SDK's own wait then has nothing left
 
-    _sync_await(run_pulumi_func(program))
+    with no_source_positions():
+        _sync_await(run_pulumi_func(program))
     # Registration order depends on the event loop; sort so the same program always gives the same plan.
     resources = sorted((r.to_plan() for r in monitor.records), key=lambda r: r["urn"])
     return resources, mask_secrets(exports)
@@ -89,14 +97,25 @@ def advisories(spec: StackSpec, resources: list[dict[str, Any]]) -> list[dict[st
     """
     import importlib
 
+    from components._common.artifact import resolve_model
+
     module = importlib.import_module(f"components.{spec.cloud}.validate")
     fn = getattr(module, "advisories", None)
-    if fn is None:
-        return []
     components = {r["name"]: r["urn"] for r in resources if not r["custom"] and r["type"].startswith("mlinfra:")}
     out = []
     for key, ep in spec.endpoints.items():
-        for f in fn(ep, region=spec.region, profile=spec.profile):
+        found = list(fn(ep, region=spec.region, profile=spec.profile)) if fn else []
+        model = resolve_model(ep.model, spec.base_dir)
+        if model.target == "gpu" and ep.compute.accelerator == "cpu":
+            found.append(
+                {
+                    "rule": "model-built-for-gpu-on-cpu",
+                    "severity": "warning",
+                    "message": f"the model {model.name} ({model.version[:19]}) was packaged for GPU (fp16 weights are slow on CPU, and some kernels are GPU-only), and this endpoint is CPU; re-package with --target cpu, or set compute.accelerator: gpu",
+                    "anchors": ["ours: SECURITY.md, everywhere: CPU types not asked to run GPU-only artifacts"],
+                }
+            )
+        for f in found:
             out.append({"anchors": ["ours"], **f, "resource": components.get(key, key)})
     return out
 

@@ -110,6 +110,29 @@ async def drain() -> None:
         await asyncio.gather(*pending)
 
 
+class no_source_positions:  # noqa: N801 (used as a context manager, like contextlib's)
+    """Skip the SDK's per-resource stack capture while a program runs under mocks.
+
+    Each resource registration walks the Python stack (``traceback.extract_stack``) to send the engine its
+    source position, which a mock monitor never reads: about 12 ms of every endpoint's ~100 ms plan. Patches
+    ``pulumi.runtime.resource._get_stack_trace`` (when the installed SDK has it) and restores it on exit.
+    """
+
+    def __enter__(self) -> no_source_positions:
+        import pulumi.runtime.resource as sdk
+
+        self._sdk, self._saved = sdk, getattr(sdk, "_get_stack_trace", None)
+        if self._saved is not None:
+            from pulumi.runtime.proto import source_pb2
+
+            sdk._get_stack_trace = source_pb2.StackTrace  # type: ignore[attr-defined]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is not None:
+            self._sdk._get_stack_trace = self._saved  # type: ignore[attr-defined]
+
+
 def unwrap(value: Any) -> Any:
     if rpc.is_rpc_secret(value):
         return unwrap(rpc.unwrap_rpc_secret(value))
