@@ -354,7 +354,8 @@ def parse_endpoint(key: str, raw: Any, prefix: str = "mlinfra:endpoints") -> tup
         }
     )
     issues.extend(cross_rules(path, spec))
-    return (None if issues else spec), issues
+    # Returned even with cross-field issues, so the cloud's rules can still run on it: one pass, every error.
+    return spec, issues
 
 
 # ------------------------------------------------------------------------------------- cross-field rules

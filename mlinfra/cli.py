@@ -118,6 +118,17 @@ def check(
 
 
 @app.command()
+def export(
+    plan_file: Annotated[Path, typer.Argument(help="A plan file (from mlinfra plan --out)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the exported files")],
+) -> None:
+    """Export a plan for existing scanners: Terraform JSON (AWS, GCP) or an ARM template (Azure)."""
+    from policy.export import export as run_export
+
+    raise typer.Exit(run_export(str(plan_file), str(out)))
+
+
+@app.command()
 def package(
     model: Annotated[Path, typer.Argument(help="The trained model: a .pkl/.joblib (sklearn), a TorchScript or pickled module (pytorch), or .onnx")],
     framework: Annotated[Framework, typer.Option("--framework", help="The model's framework")],
