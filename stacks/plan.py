@@ -38,6 +38,7 @@ def run_program(spec: StackSpec, config: dict[str, Any]) -> tuple[list[dict[str,
         RecordingMocks,
         RecordingMonitor,
         drain,
+        fewer_gc_passes,
         mask_secrets,
         no_source_positions,
     )
@@ -58,7 +59,7 @@ def run_program(spec: StackSpec, config: dict[str, Any]) -> tuple[list[dict[str,
         pulumi.Output.from_input(collected).apply(exports.update)
         await drain()  # linear-time wait (stacks/mocks: drain); the SDK's own wait then has nothing left
 
-    with no_source_positions():
+    with no_source_positions(), fewer_gc_passes():
         _sync_await(run_pulumi_func(program))
     # Registration order depends on the event loop; sort so the same program always gives the same plan.
     resources = sorted((r.to_plan() for r in monitor.records), key=lambda r: r["urn"])

@@ -133,6 +133,31 @@ class no_source_positions:  # noqa: N801 (used as a context manager, like contex
             self._sdk._get_stack_trace = self._saved  # type: ignore[attr-defined]
 
 
+class fewer_gc_passes:  # noqa: N801 (a context manager)
+    """Collect cyclic garbage less often while a program runs under mocks.
+
+    A plan creates a few thousand Python objects per resource (outputs, futures, typed args) that live until
+    the end. With CPython's default thresholds the oldest generation is scanned again and again as it grows,
+    which makes a plan super-linear in its size: half the CPU of a 50-endpoint plan. ``gc.freeze()`` parks
+    what is already alive (the imported SDKs) outside the collector, and a gen-0 threshold of 100,000 lets the
+    run allocate before collecting. Restores the thresholds and unfreezes on exit.
+    """
+
+    def __enter__(self) -> fewer_gc_passes:
+        import gc
+
+        self._saved = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(100_000, 50, 100)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import gc
+
+        gc.set_threshold(*self._saved)
+        gc.unfreeze()
+
+
 def unwrap(value: Any) -> Any:
     if rpc.is_rpc_secret(value):
         return unwrap(rpc.unwrap_rpc_secret(value))
