@@ -777,7 +777,7 @@ def _notes(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
             f"base and head are different stacks (`{base.get('stack')}` and `{head.get('stack')}`): resources are matched "
             f"by URN without the stack, and names containing `{base.get('stack')}` are compared as if they said `{head.get('stack')}`"
         )
-    if base.get("cloud") != head.get("cloud"):
+    if base.get("cloud") and head.get("cloud") and base.get("cloud") != head.get("cloud"):
         out.append(
             f"the cloud changes from {base.get('cloud')} to {head.get('cloud')}: every resource is replaced"
         )

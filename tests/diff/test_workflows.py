@@ -132,3 +132,38 @@ def test_pr_diff_script_plans_base_and_head_offline_and_writes_the_comment(tmp_p
     assert "| `dev` | aws | 0 / 1 / **0** / 0 | $0.00 – +$148.92 | 0 |" in comment
     assert "**0 to add, 1 to change, 0 to replace, 0 to delete**" in comment
     assert (out / "plans" / "base-dev.json").is_file() and (out / "plans" / "head-dev.json").is_file()
+
+
+def test_pr_diff_script_handles_added_and_removed_stacks(tmp_path):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "head").mkdir()
+    base = _checkout(tmp_path / "base")
+    head = _checkout(tmp_path / "head")
+    (base / "Pulumi.dev.yaml").rename(
+        base / "Pulumi.old.yaml"
+    )  # base: stack "old" only; head: stack "dev" only
+    out = tmp_path / "out"
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / ".github/scripts/pr_diff.py"),
+            "--base",
+            str(base),
+            "--head",
+            str(head),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    comment = (out / "comment.md").read_text()
+    assert "> A new stack: every resource is added." in comment
+    assert (
+        "**28 to add, 0 to change, 0 to replace, 0 to delete**" not in comment
+    )  # components are not counted
+    assert "**27 to add, 0 to change, 0 to replace, 0 to delete**" in comment
+    assert "### stack `old`: removed by this pull request" in comment
+    assert "the cloud changes" not in comment
