@@ -187,3 +187,22 @@ def test_unknown_type_with_a_new_id_is_a_replacement_not_add_and_delete():
 def test_endpoint_key_is_unchanged_in_an_unrelated_endpoint():
     cfg = copy.deepcopy(base_config())
     assert endpoint(cfg)["compute"]["instanceType"] == "ml.c5.large"
+
+
+def test_findings_new_and_resolved_by_rule_and_resource():
+    base, head = _plan({"role": "r"}), _plan({"role": "r"})
+    urn = base["resources"][0]["urn"]
+    base["findings"] = [
+        {"rule": "kept", "severity": "warning", "resource": urn, "message": "m"},
+        {"rule": "fixed", "severity": "error", "resource": urn, "message": "was broken"},
+    ]
+    head["findings"] = [
+        {"rule": "kept", "severity": "warning", "resource": urn, "message": "m (reworded)"},
+        {"rule": "introduced", "severity": "error", "resource": urn, "message": "now broken"},
+    ]
+    d = diff_plans(base, head, transitions=[])
+    assert [f["rule"] for f in d["findings"]["new"]] == ["introduced"]
+    assert [f["rule"] for f in d["findings"]["resolved"]] == ["fixed"]
+    md = markdown(d)
+    assert "- **new** error `introduced` on `p`: now broken" in md
+    assert "- **resolved** error `fixed` on `p`: was broken" in md
