@@ -38,7 +38,8 @@ def cli_package(
     from .api import package
 
     err = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
-    console = console or err
+    # the candidates table and the choice on stdout; errors on stderr
+    console = console or Console(width=None if sys.stdout.isatty() else 150)
     eval_arg: Any = None
     if eval:
         paths = list(eval)
