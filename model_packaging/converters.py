@@ -257,6 +257,7 @@ def convert_sklearn(model_path: Path, sample: Any, workdir: Path) -> ConvertedMo
     from sklearn.base import is_classifier
 
     classifier = bool(is_classifier(estimator))
+
     def _convert(est: Any, options: dict[str, Any] | None) -> Any:
         return to_onnx(
             est,
