@@ -435,7 +435,11 @@ def _link_cascade(
         for old, new in cands:
             if isinstance(old, str) and isinstance(new, str) and old != new and len(old) >= 6:
                 pairs.setdefault((old, new), e)
-    if not pairs:
+    # A reference moving from a deleted resource to an added one (content-addressed names: a new model
+    # version, a new blob) follows the added one.
+    gone = {str(e["id_before"]): e for e in entries if e["action"] == "delete" and e["id_before"]}
+    born = {str(e["id_after"]): e for e in entries if e["action"] == "add" and e["id_after"]}
+    if not pairs and not (gone and born):
         return
     for e in entries:
         for ch in e["changes"]:
@@ -443,6 +447,8 @@ def _link_cascade(
             if not (isinstance(before, str) and isinstance(after, str)):
                 continue
             src = pairs.get((before, after))
+            if src is None and before in gone and after in born:
+                src = born[after]
             if src is None:
                 for (old, new), cand in pairs.items():
                     if old in before and before.replace(old, new) == after:

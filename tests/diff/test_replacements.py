@@ -206,3 +206,36 @@ def test_findings_new_and_resolved_by_rule_and_resource():
     md = markdown(d)
     assert "- **new** error `introduced` on `p`: now broken" in md
     assert "- **resolved** error `fixed` on `p`: was broken" in md
+
+
+def test_a_reference_moving_to_a_new_content_addressed_resource_follows_it():
+    t, u = (
+        "azure-native:machinelearningservices:ModelVersion",
+        "azure-native:machinelearningservices:OnlineDeployment",
+    )
+
+    def plan(version: str) -> dict:
+        p = _plan(
+            {"properties": {"model": f"/models/iris/versions/{version}", "instanceType": "Standard_DS3_v2"}},
+            typ=u,
+            rid="dep",
+        )
+        p["resources"].append(
+            {
+                "urn": f"urn:pulumi:dev::mlinfra::{t}::model-{version}",
+                "type": t,
+                "name": f"model-{version}",
+                "custom": True,
+                "id": f"/models/iris/versions/{version}",
+                "inputs": {"version": version},
+                "outputs": {},
+            }
+        )
+        return p
+
+    d = diff_plans(plan("aaa"), plan("bbb"), transitions=[])
+    assert d["summary"] == {"add": 1, "update": 1, "replace": 0, "delete": 1, "unchanged": 0}
+    dep = next(e for e in d["resources"] if e["type"] == u)
+    assert dep["follows"] == ["model-bbb"] and dep["notes"] == [
+        "Azure ML runs a rolling update of the deployment's instances (same instance type)"
+    ]
