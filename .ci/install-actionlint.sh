@@ -35,13 +35,16 @@ if command -v promtool >/dev/null 2>&1; then
   echo "promtool: already installed ($(command -v promtool))"
   exit 0
 fi
-if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "error: promtool is missing and cannot be installed here (needs root and apt-get: Debian's 'prometheus' package ships it)" >&2
+sudo=""
+if [[ $(id -u) != 0 ]]; then
+  if sudo -n true 2>/dev/null; then sudo="sudo"; fi   # GitHub's runners: a user with passwordless sudo
+fi
+if { [[ $(id -u) != 0 ]] && [[ -z "$sudo" ]]; } || ! command -v apt-get >/dev/null 2>&1; then
+  echo "error: promtool is missing and cannot be installed here (needs apt-get as root or passwordless sudo: Debian's and Ubuntu's 'prometheus' package ships it)" >&2
   exit 2
 fi
-echo "promtool: installing Debian's prometheus package (for promtool; the server is not started)"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+echo "promtool: installing the prometheus package (for promtool; the server is not started)"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 command -v promtool >/dev/null || { echo "error: apt-get finished but promtool is not on PATH" >&2; exit 2; }
 echo "promtool: $(promtool --version 2>&1 | head -1)"
