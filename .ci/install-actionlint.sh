@@ -46,5 +46,7 @@ fi
 echo "promtool: installing the prometheus package (for promtool; the server is not started)"
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+# Only promtool is wanted: where an init system started the server (not in containers), stop it.
+$sudo systemctl stop prometheus prometheus-node-exporter >/dev/null 2>&1 || true
 command -v promtool >/dev/null || { echo "error: apt-get finished but promtool is not on PATH" >&2; exit 2; }
 echo "promtool: $(promtool --version 2>&1 | head -1)"
