@@ -183,6 +183,7 @@ def package(
     budget: Budget | Mapping[str, Any] | None = None,
     task: str = "auto",
     measure: MeasureConfig | Mapping[str, Any] | None = None,
+    preset: str | None = None,
     config: PackageConfig | None = None,
     console: Any = None,
     progress: bool = True,
@@ -200,6 +201,8 @@ def package(
     - ``name``: the model name (default: from the file name); ``batch_size`` (default 32): the second batch size
       measured and Triton's ``max_batch_size``; ``budget``: :class:`Budget` or its fields (default: 1 point of
       accuracy, cosine 0.99); ``measure``: :class:`MeasureConfig` or its fields (threads 2, 5 rounds).
+    - ``preset``: a named preset from :data:`model_packaging.config.PRESETS` (``cpu-latency``, ``cpu-exact``,
+      ``gpu``, ``gpu-fp16``), which sets ``target`` and ``quantize``.
     - ``config``: a full :class:`PackageConfig` (overrides the keyword arguments above it).
     - ``progress``: rich progress bars on stderr (default True); ``report``: write report.md/report.png.
 
@@ -214,6 +217,13 @@ def package(
     console = console or Console(stderr=True, width=None if sys.stderr.isatty() else 150)
     if not model_path.exists():
         raise InputFileError(f"model file not found: {model_path}")
+    if preset is not None:
+        from .config import PRESETS
+
+        if preset not in PRESETS:
+            raise PackagingError(f"unknown preset {preset!r}: known presets are {', '.join(sorted(PRESETS))}")
+        target = str(PRESETS[preset]["target"])
+        quantize = str(PRESETS[preset]["quantize"])
     if config is None:
         measure_cfg = (
             measure

@@ -219,3 +219,16 @@ def test_classifier_without_predict_proba(rf: Saved, tmp_path: Path) -> None:
                      progress=False)  # fmt: skip
     figs = result.manifest.quantization["candidates"][0]["figures"]
     assert result.task == "classification" and figs["agreement"] == 1.0
+
+
+def test_preset_sets_target_and_mode(logreg: Saved, tmp_path: Path) -> None:
+    result = package(logreg.path, "sklearn", logreg.sample, out=tmp_path, preset="cpu-exact", measure=FAST,
+                     progress=False)  # fmt: skip
+    assert result.manifest.quantization["requested"] == "none"
+
+
+def test_fails_unknown_preset(logreg: Saved, tmp_path: Path) -> None:
+    from model_packaging.errors import PackagingError
+
+    with pytest.raises(PackagingError, match="known presets are cpu-exact, cpu-latency, gpu, gpu-fp16"):
+        package(logreg.path, "sklearn", logreg.sample, out=tmp_path, preset="tpu", progress=False)
