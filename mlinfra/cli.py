@@ -128,6 +128,30 @@ def export(
     raise typer.Exit(run_export(str(plan_file), str(out)))
 
 
+monitoring_app = typer.Typer(help="Monitoring for teams that scrape Triton themselves.", no_args_is_help=True)
+app.add_typer(monitoring_app, name="monitoring")
+
+
+@monitoring_app.command("export")
+def monitoring_export(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml")] = "dev",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for prometheus-rules.yml and grafana-<endpoint>.json")] = Path("monitoring-export"),
+    project_dir: Annotated[Path | None, typer.Option("--project-dir")] = None,
+) -> None:
+    """Prometheus alert rules and Grafana dashboards over Triton's own metrics, from the stack's alerts."""
+    from components._common.errors import ConfigError
+    from monitoring.prometheus import export_triton_monitoring
+    from stacks.plan import load_spec
+
+    try:
+        spec, _, _ = load_spec(stack, project_dir)
+    except ConfigError as exc:
+        _config_error(exc)
+        raise typer.Exit(2) from None
+    for path in export_triton_monitoring(spec, out):
+        typer.echo(f"wrote {path}")
+
+
 @app.command()
 def package(
     model: Annotated[Path, typer.Argument(help="The trained model: a .pkl/.joblib (sklearn), a TorchScript or pickled module (pytorch), or .onnx")],

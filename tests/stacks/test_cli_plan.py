@@ -107,3 +107,11 @@ def test_export_for_scanners(in_project) -> None:
     assert result.exit_code == 0, result.output
     tf = json.loads((Path("scan") / "main.tf.json").read_text())
     assert "aws_sagemaker_endpoint_configuration" in tf["resource"]
+
+
+def test_monitoring_export(in_project) -> None:
+    result = runner.invoke(app, ["monitoring", "export", "--stack", "dev", "--out", "mon"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in Path("mon").iterdir()) == ["grafana-iris.json", "prometheus-rules.yml"]
+    dash = json.loads((Path("mon") / "grafana-iris.json").read_text())
+    assert dash["panels"] and "uid" in dash
