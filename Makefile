@@ -24,6 +24,7 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 -q
 
@@ -32,7 +33,7 @@ test-fast: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check components stacks mlinfra monitoring
+	$(BIN)/ruff format --check .
 
 bench: setup
 	$(PY) benchmarks/packaging.py

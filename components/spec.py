@@ -27,9 +27,7 @@ CRON = re.compile(r"^(\S+\s+){4}\S+$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
 
 
 # --------------------------------------------------------------------------------------------- sections
@@ -306,7 +304,9 @@ def _field_issues(prefix: str, model: type[_Model], raw: Any) -> tuple[Any, list
         return None, issues
 
 
-def parse_endpoint(key: str, raw: Any, prefix: str = "mlinfra:endpoints") -> tuple[EndpointSpec | None, list[ConfigIssue]]:
+def parse_endpoint(
+    key: str, raw: Any, prefix: str = "mlinfra:endpoints"
+) -> tuple[EndpointSpec | None, list[ConfigIssue]]:
     path = f"{prefix}.{key}"
     issues: list[ConfigIssue] = []
     if not ENDPOINT_KEY.match(str(key)):
@@ -320,17 +320,37 @@ def parse_endpoint(key: str, raw: Any, prefix: str = "mlinfra:endpoints") -> tup
             )
         )
     if not isinstance(raw, dict):
-        issues.append(ConfigIssue(path, raw, "an endpoint must be a mapping", "a mapping with 'model' and sections", "see the config contract in the README"))
+        issues.append(
+            ConfigIssue(
+                path,
+                raw,
+                "an endpoint must be a mapping",
+                "a mapping with 'model' and sections",
+                "see the config contract in the README",
+            )
+        )
         return None, issues
     for k in raw:
         if k not in ENDPOINT_KEYS:
             hint = did_you_mean(str(k), ENDPOINT_KEYS)
             issues.append(
-                ConfigIssue(f"{path}.{k}", raw[k], f"unknown key '{k}'" + (f" ({hint})" if hint else ""), "one of " + ", ".join(ENDPOINT_KEYS), f"rename or remove '{k}'")
+                ConfigIssue(
+                    f"{path}.{k}",
+                    raw[k],
+                    f"unknown key '{k}'" + (f" ({hint})" if hint else ""),
+                    "one of " + ", ".join(ENDPOINT_KEYS),
+                    f"rename or remove '{k}'",
+                )
             )
     if not isinstance(raw.get("model"), str) or not raw.get("model"):
         issues.append(
-            ConfigIssue(f"{path}.model", raw.get("model"), "model is required", "a packaged artifact directory or a manifest URI (s3://, az://, gs://, file://)", "run `mlinfra package` and point 'model' at its --out directory")
+            ConfigIssue(
+                f"{path}.model",
+                raw.get("model"),
+                "model is required",
+                "a packaged artifact directory or a manifest URI (s3://, az://, gs://, file://)",
+                "run `mlinfra package` and point 'model' at its --out directory",
+            )
         )
     sections: dict[str, Any] = {}
     for name, model in SECTIONS.items():
@@ -340,7 +360,15 @@ def parse_endpoint(key: str, raw: Any, prefix: str = "mlinfra:endpoints") -> tup
     for name in ("tags", "overrides", "aws", "azure", "gcp"):
         v = raw.get(name, {})
         if v is not None and not isinstance(v, dict):
-            issues.append(ConfigIssue(f"{path}.{name}", v, f"{name} must be a mapping", "a mapping", f"write {name} as key: value pairs"))
+            issues.append(
+                ConfigIssue(
+                    f"{path}.{name}",
+                    v,
+                    f"{name} must be a mapping",
+                    "a mapping",
+                    f"write {name} as key: value pairs",
+                )
+            )
     if issues or any(v is None for v in sections.values()):
         # Cross-field rules run on the sections that parsed, so one pass reports as much as it can.
         issues.extend(cross_rules_partial(path, sections))
@@ -394,19 +422,72 @@ def _scaling_arithmetic(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
     if c.serverless is not None:
         return out
     if a.enabled and a.min_instances > a.max_instances:
-        out.append(ConfigIssue(f"{path}.autoscaling.minInstances", a.min_instances, f"minInstances ({a.min_instances}) is greater than maxInstances ({a.max_instances})", "minInstances <= maxInstances", "set minInstances <= maxInstances"))
+        out.append(
+            ConfigIssue(
+                f"{path}.autoscaling.minInstances",
+                a.min_instances,
+                f"minInstances ({a.min_instances}) is greater than maxInstances ({a.max_instances})",
+                "minInstances <= maxInstances",
+                "set minInstances <= maxInstances",
+            )
+        )
     if a.enabled and not (a.min_instances <= c.instances <= a.max_instances):
-        out.append(ConfigIssue(f"{path}.compute.instances", c.instances, f"instances ({c.instances}) is outside autoscaling [{a.min_instances}, {a.max_instances}]", "minInstances <= instances <= maxInstances", "set compute.instances between minInstances and maxInstances"))
-    if a.enabled and a.target_invocations_per_instance_per_minute is None and a.target_utilization_percent is None and a.min_instances != a.max_instances:
-        out.append(ConfigIssue(f"{path}.autoscaling", None, "autoscaling has no target: both targetInvocationsPerInstancePerMinute and targetUtilizationPercent are null", "at least one target", "set targetUtilizationPercent (e.g. 70) or targetInvocationsPerInstancePerMinute"))
+        out.append(
+            ConfigIssue(
+                f"{path}.compute.instances",
+                c.instances,
+                f"instances ({c.instances}) is outside autoscaling [{a.min_instances}, {a.max_instances}]",
+                "minInstances <= instances <= maxInstances",
+                "set compute.instances between minInstances and maxInstances",
+            )
+        )
+    if (
+        a.enabled
+        and a.target_invocations_per_instance_per_minute is None
+        and a.target_utilization_percent is None
+        and a.min_instances != a.max_instances
+    ):
+        out.append(
+            ConfigIssue(
+                f"{path}.autoscaling",
+                None,
+                "autoscaling has no target: both targetInvocationsPerInstancePerMinute and targetUtilizationPercent are null",
+                "at least one target",
+                "set targetUtilizationPercent (e.g. 70) or targetInvocationsPerInstancePerMinute",
+            )
+        )
     for i, sch in enumerate(a.schedules):
         p = f"{path}.autoscaling.schedules[{i}]"
         if sch.min > sch.max:
-            out.append(ConfigIssue(f"{p}.min", sch.min, f"schedule min ({sch.min}) is greater than its max ({sch.max})", "min <= max", "swap or correct min and max"))
+            out.append(
+                ConfigIssue(
+                    f"{p}.min",
+                    sch.min,
+                    f"schedule min ({sch.min}) is greater than its max ({sch.max})",
+                    "min <= max",
+                    "swap or correct min and max",
+                )
+            )
         if not CRON.match(sch.cron.strip()):
-            out.append(ConfigIssue(f"{p}.cron", sch.cron, "not a 5-field cron expression", "'minute hour day-of-month month day-of-week', e.g. '0 8 * * MON-FRI'", "write the schedule as five space-separated fields"))
+            out.append(
+                ConfigIssue(
+                    f"{p}.cron",
+                    sch.cron,
+                    "not a 5-field cron expression",
+                    "'minute hour day-of-month month day-of-week', e.g. '0 8 * * MON-FRI'",
+                    "write the schedule as five space-separated fields",
+                )
+            )
         if sch.max > a.max_instances or sch.min < a.min_instances:
-            out.append(ConfigIssue(f"{p}", {"min": sch.min, "max": sch.max}, f"schedule range [{sch.min}, {sch.max}] leaves the autoscaling range [{a.min_instances}, {a.max_instances}]", "minInstances <= min <= max <= maxInstances", "widen autoscaling.minInstances/maxInstances or narrow the schedule"))
+            out.append(
+                ConfigIssue(
+                    f"{p}",
+                    {"min": sch.min, "max": sch.max},
+                    f"schedule range [{sch.min}, {sch.max}] leaves the autoscaling range [{a.min_instances}, {a.max_instances}]",
+                    "minInstances <= min <= max <= maxInstances",
+                    "widen autoscaling.minInstances/maxInstances or narrow the schedule",
+                )
+            )
     return out
 
 
@@ -421,15 +502,55 @@ def _serverless(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
     p = f"{path}.compute.serverless"
     why = "serverless inference does not support it"
     if c.accelerator != "cpu":
-        out.append(ConfigIssue(f"{path}.compute.accelerator", c.accelerator, f"serverless is CPU only ({why})", "cpu", "set accelerator: cpu or remove compute.serverless"))
+        out.append(
+            ConfigIssue(
+                f"{path}.compute.accelerator",
+                c.accelerator,
+                f"serverless is CPU only ({why})",
+                "cpu",
+                "set accelerator: cpu or remove compute.serverless",
+            )
+        )
     if c.instance_type is not None:
-        out.append(ConfigIssue(f"{path}.compute.instanceType", c.instance_type, "serverless endpoints have no instance type", "null with serverless", "remove instanceType or remove compute.serverless"))
+        out.append(
+            ConfigIssue(
+                f"{path}.compute.instanceType",
+                c.instance_type,
+                "serverless endpoints have no instance type",
+                "null with serverless",
+                "remove instanceType or remove compute.serverless",
+            )
+        )
     if n.private or n.subnet_ids or n.security_group_ids:
-        out.append(ConfigIssue(f"{path}.network", {"private": n.private, "subnetIds": n.subnet_ids}, f"VPC settings with serverless ({why})", "network.private false and no subnets", "remove the VPC settings or remove compute.serverless"))
+        out.append(
+            ConfigIssue(
+                f"{path}.network",
+                {"private": n.private, "subnetIds": n.subnet_ids},
+                f"VPC settings with serverless ({why})",
+                "network.private false and no subnets",
+                "remove the VPC settings or remove compute.serverless",
+            )
+        )
     if n.isolation:
-        out.append(ConfigIssue(f"{p}", "serverless", f"network isolation is on ({why})", "network.isolation: false with network.isolationOptOutReason", "set network.isolation: false and give isolationOptOutReason, or use an instance type"))
+        out.append(
+            ConfigIssue(
+                f"{p}",
+                "serverless",
+                f"network isolation is on ({why})",
+                "network.isolation: false with network.isolationOptOutReason",
+                "set network.isolation: false and give isolationOptOutReason, or use an instance type",
+            )
+        )
     if cap.sample_percent > 0:
-        out.append(ConfigIssue(f"{path}.capture.samplePercent", cap.sample_percent, f"data capture with serverless ({why})", "0 with serverless", "set capture.samplePercent: 0 or use an instance type"))
+        out.append(
+            ConfigIssue(
+                f"{path}.capture.samplePercent",
+                cap.sample_percent,
+                f"data capture with serverless ({why})",
+                "0 with serverless",
+                "set capture.samplePercent: 0 or use an instance type",
+            )
+        )
     return out
 
 
@@ -438,15 +559,55 @@ def _network(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
     n: Network = s["network"]
     out = []
     if not n.isolation and not (n.isolation_opt_out_reason or "").strip():
-        out.append(ConfigIssue(f"{path}.network.isolation", False, "network isolation turned off without a reason", "isolation: true, or false with isolationOptOutReason", "keep isolation on, or add network.isolationOptOutReason explaining why the container needs outbound network"))
+        out.append(
+            ConfigIssue(
+                f"{path}.network.isolation",
+                False,
+                "network isolation turned off without a reason",
+                "isolation: true, or false with isolationOptOutReason",
+                "keep isolation on, or add network.isolationOptOutReason explaining why the container needs outbound network",
+            )
+        )
     if bool(n.subnet_ids) != bool(n.security_group_ids):
-        out.append(ConfigIssue(f"{path}.network.securityGroupIds" if n.subnet_ids else f"{path}.network.subnetIds", n.security_group_ids if n.subnet_ids else n.subnet_ids, "subnetIds and securityGroupIds go together", "both set or both empty", "set both subnetIds and securityGroupIds (VPC placement needs both)"))
+        out.append(
+            ConfigIssue(
+                f"{path}.network.securityGroupIds" if n.subnet_ids else f"{path}.network.subnetIds",
+                n.security_group_ids if n.subnet_ids else n.subnet_ids,
+                "subnetIds and securityGroupIds go together",
+                "both set or both empty",
+                "set both subnetIds and securityGroupIds (VPC placement needs both)",
+            )
+        )
     if n.allow_unauthenticated and not (n.public_reason or "").strip():
-        out.append(ConfigIssue(f"{path}.network.allowUnauthenticated", True, "public (unauthenticated) invocation asked without an opt-in reason", "false, or true with network.publicReason", "keep it false, or add network.publicReason saying why anyone on the internet may call this model"))
+        out.append(
+            ConfigIssue(
+                f"{path}.network.allowUnauthenticated",
+                True,
+                "public (unauthenticated) invocation asked without an opt-in reason",
+                "false, or true with network.publicReason",
+                "keep it false, or add network.publicReason saying why anyone on the internet may call this model",
+            )
+        )
     if n.ingress == "all" and not (n.public_reason or "").strip():
-        out.append(ConfigIssue(f"{path}.network.ingress", n.ingress, "public ingress asked without an opt-in reason", "internal | internal-and-load-balancer, or all with network.publicReason", "keep ingress internal, or add network.publicReason"))
+        out.append(
+            ConfigIssue(
+                f"{path}.network.ingress",
+                n.ingress,
+                "public ingress asked without an opt-in reason",
+                "internal | internal-and-load-balancer, or all with network.publicReason",
+                "keep ingress internal, or add network.publicReason",
+            )
+        )
     if n.private and (n.allow_unauthenticated or n.ingress == "all"):
-        out.append(ConfigIssue(f"{path}.network.private", True, "a private endpoint cannot also be public", "private: true with ingress internal and allowUnauthenticated false", "choose private or public"))
+        out.append(
+            ConfigIssue(
+                f"{path}.network.private",
+                True,
+                "a private endpoint cannot also be public",
+                "private: true with ingress internal and allowUnauthenticated false",
+                "choose private or public",
+            )
+        )
     return out
 
 
@@ -455,9 +616,25 @@ def _rollout_steps(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
     r: Rollout = s["rollout"]
     out = []
     if r.strategy in ("canary", "linear") and not (1 <= r.step_percent <= 50):
-        out.append(ConfigIssue(f"{path}.rollout.stepPercent", r.step_percent, f"a {r.strategy} step must be 1..50 percent of capacity", "1..50", "set stepPercent to 50 or less (or use strategy: all-at-once)"))
+        out.append(
+            ConfigIssue(
+                f"{path}.rollout.stepPercent",
+                r.step_percent,
+                f"a {r.strategy} step must be 1..50 percent of capacity",
+                "1..50",
+                "set stepPercent to 50 or less (or use strategy: all-at-once)",
+            )
+        )
     if r.mirror_percent > 50:
-        out.append(ConfigIssue(f"{path}.rollout.mirrorPercent", r.mirror_percent, "mirror traffic above 50 percent", "0..50", "set mirrorPercent to 50 or less"))
+        out.append(
+            ConfigIssue(
+                f"{path}.rollout.mirrorPercent",
+                r.mirror_percent,
+                "mirror traffic above 50 percent",
+                "0..50",
+                "set mirrorPercent to 50 or less",
+            )
+        )
     return out
 
 
@@ -469,49 +646,99 @@ def _rollback_needs_alarms(path: str, s: dict[str, Any]) -> list[ConfigIssue]:
     if s["compute"].accelerator == "gpu":
         names.append("gpu_utilization_percent")
     if r.auto_rollback and all(getattr(al, n) is None for n in names):
-        return [ConfigIssue(f"{path}.rollout.autoRollback", True, "auto-rollback needs at least one alarm, and every alert is off", "autoRollback: false, or at least one alerts.* threshold", "turn an alert back on (e.g. alerts.errorRatePercent: 1) or set autoRollback: false")]
+        return [
+            ConfigIssue(
+                f"{path}.rollout.autoRollback",
+                True,
+                "auto-rollback needs at least one alarm, and every alert is off",
+                "autoRollback: false, or at least one alerts.* threshold",
+                "turn an alert back on (e.g. alerts.errorRatePercent: 1) or set autoRollback: false",
+            )
+        ]
     return []
 
 
 # ------------------------------------------------------------------------------------------ the stack
-def parse_stack(config: dict[str, Any], stack: str = "dev", project: str = "mlinfra", base_dir: str = ".") -> StackSpec:
+def parse_stack(
+    config: dict[str, Any], stack: str = "dev", project: str = "mlinfra", base_dir: str = "."
+) -> StackSpec:
     """Turn a flat Pulumi config (``{"mlinfra:cloud": "aws", "aws:region": ...}``) into a StackSpec.
 
     Raises ConfigError listing every problem found, including the cloud's own rules.
     """
     issues = Issues()
     ns = f"{project}:"
-    own = {k[len(ns):]: v for k, v in config.items() if k.startswith(ns)}
+    own = {k[len(ns) :]: v for k, v in config.items() if k.startswith(ns)}
     for k, v in own.items():
         if k not in STACK_KEYS:
             hint = did_you_mean(k, STACK_KEYS)
-            issues.add(f"{ns}{k}", v, f"unknown key '{k}'" + (f" ({hint})" if hint else ""), "one of " + ", ".join(ns + s for s in STACK_KEYS), f"rename or remove '{ns}{k}'")
+            issues.add(
+                f"{ns}{k}",
+                v,
+                f"unknown key '{k}'" + (f" ({hint})" if hint else ""),
+                "one of " + ", ".join(ns + s for s in STACK_KEYS),
+                f"rename or remove '{ns}{k}'",
+            )
     cloud = own.get("cloud")
     if cloud not in CLOUDS:
-        issues.add(f"{ns}cloud", cloud, "cloud is missing or unknown", " | ".join(CLOUDS), "set mlinfra:cloud to aws, azure or gcp")
+        issues.add(
+            f"{ns}cloud",
+            cloud,
+            "cloud is missing or unknown",
+            " | ".join(CLOUDS),
+            "set mlinfra:cloud to aws, azure or gcp",
+        )
         cloud = None
     profile = own.get("profile", "dev")
     if profile not in ("dev", "prod"):
-        issues.add(f"{ns}profile", profile, "unknown profile", "dev | prod", "set mlinfra:profile to dev or prod")
+        issues.add(
+            f"{ns}profile", profile, "unknown profile", "dev | prod", "set mlinfra:profile to dev or prod"
+        )
     notify, errs = _field_issues(f"{ns}notify", Notify, own.get("notify"))
     issues.extend(errs)
     if notify is not None:
         for i, e in enumerate(notify.emails):
             if not EMAIL.match(e):
-                issues.add(f"{ns}notify.emails[{i}]", e, "not an email address", "name@example.com", "correct the address")
+                issues.add(
+                    f"{ns}notify.emails[{i}]",
+                    e,
+                    "not an email address",
+                    "name@example.com",
+                    "correct the address",
+                )
         for i, w in enumerate(notify.webhooks):
             if not w.startswith("https://"):
-                issues.add(f"{ns}notify.webhooks[{i}]", w, "webhooks must be https:// URLs", "https://...", "use the https URL of the receiver")
+                issues.add(
+                    f"{ns}notify.webhooks[{i}]",
+                    w,
+                    "webhooks must be https:// URLs",
+                    "https://...",
+                    "use the https URL of the receiver",
+                )
         if not notify.emails and not notify.webhooks:
-            issues.add(f"{ns}notify", {"emails": [], "webhooks": []}, "no notification target: alarms would notify nobody", "at least one email or webhook", "add mlinfra:notify.emails: [team@example.com]")
+            issues.add(
+                f"{ns}notify",
+                {"emails": [], "webhooks": []},
+                "no notification target: alarms would notify nobody",
+                "at least one email or webhook",
+                "add mlinfra:notify.emails: [team@example.com]",
+            )
     stack_tags = own.get("tags") or {}
     if not isinstance(stack_tags, dict):
-        issues.add(f"{ns}tags", stack_tags, "tags must be a mapping", "key: value pairs", "write tags as a mapping")
+        issues.add(
+            f"{ns}tags", stack_tags, "tags must be a mapping", "key: value pairs", "write tags as a mapping"
+        )
         stack_tags = {}
     raw_endpoints = own.get("endpoints")
     endpoints: dict[str, EndpointSpec] = {}
     if not isinstance(raw_endpoints, dict) or not raw_endpoints:
-        issues.add(f"{ns}endpoints", raw_endpoints, "no endpoints declared", "a mapping of endpoint key -> endpoint", "add mlinfra:endpoints with at least one endpoint")
+        issues.add(
+            f"{ns}endpoints",
+            raw_endpoints,
+            "no endpoints declared",
+            "a mapping of endpoint key -> endpoint",
+            "add mlinfra:endpoints with at least one endpoint",
+        )
     else:
         for key, raw in raw_endpoints.items():
             ep_spec, errs = parse_endpoint(str(key), raw, f"{ns}endpoints")
@@ -528,11 +755,24 @@ def parse_stack(config: dict[str, Any], stack: str = "dev", project: str = "mlin
         if cloud == "gcp":
             gcp_project = config.get("gcp:project")
             if not gcp_project:
-                issues.add("gcp:project", None, "the GCP project is not set", "a project id", "pulumi config set gcp:project <project-id>")
+                issues.add(
+                    "gcp:project",
+                    None,
+                    "the GCP project is not set",
+                    "a project id",
+                    "pulumi config set gcp:project <project-id>",
+                )
     if issues:
         # Cloud rules still run on the endpoints that parsed, so one run lists everything.
         if cloud and endpoints:
-            issues.extend(validate_for_cloud(cloud, region or "", list(endpoints.values()), profile if profile in ("dev", "prod") else "dev"))
+            issues.extend(
+                validate_for_cloud(
+                    cloud,
+                    region or "",
+                    list(endpoints.values()),
+                    profile if profile in ("dev", "prod") else "dev",
+                )
+            )
         issues.raise_if_any()
     assert cloud is not None and region is not None and notify is not None  # else issues were raised above
     spec = StackSpec(
@@ -562,7 +802,9 @@ def _model_issues(path: str, ref: str, base_dir: str) -> list[ConfigIssue]:
     return []
 
 
-def validate_for_cloud(cloud: str, region: str, endpoints: list[EndpointSpec], profile: str = "dev") -> list[ConfigIssue]:
+def validate_for_cloud(
+    cloud: str, region: str, endpoints: list[EndpointSpec], profile: str = "dev"
+) -> list[ConfigIssue]:
     """Run the cloud's own rules (imported lazily: each lives beside its component)."""
     if cloud == "aws":
         from components.aws.validate import validate_for_aws as fn

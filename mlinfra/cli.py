@@ -60,10 +60,16 @@ def _config_error(exc) -> None:
 
 @app.command()
 def plan(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml")] = "dev",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the canonical JSON plan here")] = None,
+    stack: Annotated[
+        str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml")
+    ] = "dev",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the canonical JSON plan here")
+    ] = None,
     fmt: Annotated[PlanFormat, typer.Option("--format", "-f", help="What to print")] = PlanFormat.text,
-    project_dir: Annotated[Path | None, typer.Option("--project-dir", help="Directory of Pulumi.yaml (default: here or above)")] = None,
+    project_dir: Annotated[
+        Path | None, typer.Option("--project-dir", help="Directory of Pulumi.yaml (default: here or above)")
+    ] = None,
 ) -> None:
     """Plan a stack offline (the real program under Pulumi mocks): resources, findings, monthly cost."""
     from components._common.errors import ConfigError
@@ -96,7 +102,10 @@ def diff(
     fmt: Annotated[PlanFormat, typer.Option("--format", "-f")] = PlanFormat.text,
     fail_on: Annotated[
         list[str] | None,
-        typer.Option("--fail-on", help="Gate: replace, delete, error-findings, cost:+N (USD/month), cost:+N% (repeat or comma-separate)"),
+        typer.Option(
+            "--fail-on",
+            help="Gate: replace, delete, error-findings, cost:+N (USD/month), cost:+N% (repeat or comma-separate)",
+        ),
     ] = None,
 ) -> None:
     """Compare two plans: what is added, changed, replaced (and why), deleted; cost delta; new findings."""
@@ -108,7 +117,9 @@ def diff(
 
 @app.command()
 def check(
-    plan_file: Annotated[Path, typer.Argument(help="A plan file (from mlinfra plan --out, or produced elsewhere)")],
+    plan_file: Annotated[
+        Path, typer.Argument(help="A plan file (from mlinfra plan --out, or produced elsewhere)")
+    ],
     fmt: Annotated[PlanFormat, typer.Option("--format", "-f")] = PlanFormat.text,
 ) -> None:
     """Run the policy rules on any plan file; exit 1 on error findings."""
@@ -134,8 +145,13 @@ app.add_typer(monitoring_app, name="monitoring")
 
 @monitoring_app.command("export")
 def monitoring_export(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml")] = "dev",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for prometheus-rules.yml and grafana-<endpoint>.json")] = Path("monitoring-export"),
+    stack: Annotated[
+        str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml")
+    ] = "dev",
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Directory for prometheus-rules.yml and grafana-<endpoint>.json"),
+    ] = Path("monitoring-export"),
     project_dir: Annotated[Path | None, typer.Option("--project-dir")] = None,
 ) -> None:
     """Prometheus alert rules and Grafana dashboards over Triton's own metrics, from the stack's alerts."""
@@ -154,25 +170,48 @@ def monitoring_export(
 
 @app.command()
 def package(
-    model: Annotated[Path, typer.Argument(help="The trained model: a .pkl/.joblib (sklearn), a TorchScript or pickled module (pytorch), or .onnx")],
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="The trained model: a .pkl/.joblib (sklearn), a TorchScript or pickled module (pytorch), or .onnx"
+        ),
+    ],
     framework: Annotated[Framework, typer.Option("--framework", help="The model's framework")],
-    sample: Annotated[Path, typer.Option("--sample", help="A .npy of representative inputs (shape and calibration)")],
+    sample: Annotated[
+        Path, typer.Option("--sample", help="A .npy of representative inputs (shape and calibration)")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Output directory for the packaged artifact")],
     eval_data: Annotated[
         tuple[Path, Path] | None, typer.Option("--eval", help="X.npy y.npy: evaluation inputs and labels")
     ] = None,
-    eval_inputs: Annotated[Path | None, typer.Option("--eval-inputs", help="X.npy only (agreement, no labels)")] = None,
+    eval_inputs: Annotated[
+        Path | None, typer.Option("--eval-inputs", help="X.npy only (agreement, no labels)")
+    ] = None,
     target: Annotated[Target, typer.Option("--target")] = Target.cpu,
     quantize: Annotated[Quantize, typer.Option("--quantize")] = Quantize.auto,
-    name: Annotated[str | None, typer.Option("--name", help="Model name (default: from the file name)")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=4096, help="Batch size measured besides 1")] = 32,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Model name (default: from the file name)")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=4096, help="Batch size measured besides 1")
+    ] = 32,
 ) -> None:
     """Convert, optimize, quantize, validate and bundle a model for Triton (content-addressed)."""
     from model_packaging.cli import cli_package
 
     ev = list(eval_data) if eval_data else ([eval_inputs] if eval_inputs else None)
     raise typer.Exit(
-        cli_package(model, framework.value, sample, ev, target=target.value, quantize=quantize.value, out=out, name=name, batch_size=batch_size)
+        cli_package(
+            model,
+            framework.value,
+            sample,
+            ev,
+            target=target.value,
+            quantize=quantize.value,
+            out=out,
+            name=name,
+            batch_size=batch_size,
+        )
     )
 
 
@@ -181,9 +220,14 @@ def publish(
     directory: Annotated[Path, typer.Argument(help="A packaged directory (mlinfra package --out)")],
     store: Annotated[
         str | None,
-        typer.Option("--store", help="file://PATH | s3://BUCKET/PREFIX | az://ACCOUNT/CONTAINER/PREFIX | gs://BUCKET/PREFIX"),
+        typer.Option(
+            "--store",
+            help="file://PATH | s3://BUCKET/PREFIX | az://ACCOUNT/CONTAINER/PREFIX | gs://BUCKET/PREFIX",
+        ),
     ] = None,
-    sse_kms_key_id: Annotated[str | None, typer.Option("--sse-kms-key-id", help="s3 only: KMS key for SSE-KMS")] = None,
+    sse_kms_key_id: Annotated[
+        str | None, typer.Option("--sse-kms-key-id", help="s3 only: KMS key for SSE-KMS")
+    ] = None,
 ) -> None:
     """Publish a package, content-addressed and create-only; prints the manifest URI for the stack config."""
     from model_packaging.stores.cli import publish_command

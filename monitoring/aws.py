@@ -23,7 +23,9 @@ def dimensions(endpoint_name: str, variant: str) -> dict[str, str]:
     return {"EndpointName": endpoint_name, "VariantName": variant}
 
 
-def metric(namespace: str, name: str, endpoint_name: str, variant: str, stat: str = "Average") -> dict[str, Any]:
+def metric(
+    namespace: str, name: str, endpoint_name: str, variant: str, stat: str = "Average"
+) -> dict[str, Any]:
     """A metric spec (CloudWatch ``metric_query.metric``), e.g. ``metric(INVOCATION_NS, "ModelLatency", ...)``."""
     return {
         "namespace": namespace,
@@ -71,8 +73,16 @@ def alarm_args(
             **common,
             "threshold": rule.threshold,
             "metric_queries": [
-                {"id": "errors", "metric": _stat(INVOCATION_NS, "Invocation5XXErrors", dims, "Sum"), "return_data": False},
-                {"id": "invocations", "metric": _stat(INVOCATION_NS, "Invocations", dims, "Sum"), "return_data": False},
+                {
+                    "id": "errors",
+                    "metric": _stat(INVOCATION_NS, "Invocation5XXErrors", dims, "Sum"),
+                    "return_data": False,
+                },
+                {
+                    "id": "invocations",
+                    "metric": _stat(INVOCATION_NS, "Invocations", dims, "Sum"),
+                    "return_data": False,
+                },
                 {
                     "id": "error_rate",
                     "expression": "IF(invocations > 0, 100 * errors / invocations, 0)",
@@ -110,14 +120,23 @@ def rollback_alarm_names(rules: list[AlertRule], endpoint_name: str) -> list[str
 def dashboard_body(endpoint_name: str, variant: str, region: str, alarm_arns: list[str], gpu: bool) -> str:
     """A CloudWatch dashboard: traffic, latency, errors, utilization, and the alarms' state."""
 
-    def widget(title: str, metrics: list[list[Any]], x: int, y: int, stat: str = "Average", w: int = 12) -> dict[str, Any]:
+    def widget(
+        title: str, metrics: list[list[Any]], x: int, y: int, stat: str = "Average", w: int = 12
+    ) -> dict[str, Any]:
         return {
             "type": "metric",
             "x": x,
             "y": y,
             "width": w,
             "height": 6,
-            "properties": {"title": title, "region": region, "stat": stat, "period": PERIOD, "view": "timeSeries", "metrics": metrics},
+            "properties": {
+                "title": title,
+                "region": region,
+                "stat": stat,
+                "period": PERIOD,
+                "view": "timeSeries",
+                "metrics": metrics,
+            },
         }
 
     d = ["EndpointName", endpoint_name, "VariantName", variant]
@@ -126,9 +145,30 @@ def dashboard_body(endpoint_name: str, variant: str, region: str, alarm_arns: li
         util += [[INSTANCE_NS, "GPUUtilization", *d], [INSTANCE_NS, "GPUMemoryUtilization", *d]]
     widgets = [
         widget("Invocations per minute", [[INVOCATION_NS, "Invocations", *d]], 0, 0, "Sum"),
-        widget("Model latency p50 / p99 (microseconds)", [[INVOCATION_NS, "ModelLatency", *d, {"stat": "p50"}], [INVOCATION_NS, "ModelLatency", *d, {"stat": "p99"}]], 12, 0),
-        widget("Errors", [[INVOCATION_NS, "Invocation4XXErrors", *d], [INVOCATION_NS, "Invocation5XXErrors", *d]], 0, 6, "Sum"),
+        widget(
+            "Model latency p50 / p99 (microseconds)",
+            [
+                [INVOCATION_NS, "ModelLatency", *d, {"stat": "p50"}],
+                [INVOCATION_NS, "ModelLatency", *d, {"stat": "p99"}],
+            ],
+            12,
+            0,
+        ),
+        widget(
+            "Errors",
+            [[INVOCATION_NS, "Invocation4XXErrors", *d], [INVOCATION_NS, "Invocation5XXErrors", *d]],
+            0,
+            6,
+            "Sum",
+        ),
         widget("Utilization (%; CPU and GPU summed over cores)", util, 12, 6),
-        {"type": "alarm", "x": 0, "y": 12, "width": 24, "height": 3, "properties": {"title": "Alarms", "alarms": alarm_arns}},
+        {
+            "type": "alarm",
+            "x": 0,
+            "y": 12,
+            "width": 24,
+            "height": 3,
+            "properties": {"title": "Alarms", "alarms": alarm_arns},
+        },
     ]
     return json.dumps({"widgets": widgets}, sort_keys=True)

@@ -50,13 +50,25 @@ class Criterion:
             operator=self.operator,
             threshold=self.threshold,
             time_aggregation=self.aggregation,
-            dimensions=[monitor.MetricDimensionArgs(name=d, operator=op, values=list(v)) for d, op, v in self.dimensions] or None,
+            dimensions=[
+                monitor.MetricDimensionArgs(name=d, operator=op, values=list(v))
+                for d, op, v in self.dimensions
+            ]
+            or None,
         )
 
 
 def capacity_rule(min_instances: int, minutes: int) -> AlertRule:
     """Azure-only: a deployment running fewer instances than autoscaling's minimum (failed or evicted)."""
-    return AlertRule("capacity", "deployment capacity", "capacity", float(min_instances), "instances", minutes, f"fewer than {min_instances} running instances for {minutes} minutes")
+    return AlertRule(
+        "capacity",
+        "deployment capacity",
+        "capacity",
+        float(min_instances),
+        "instances",
+        minutes,
+        f"fewer than {min_instances} running instances for {minutes} minutes",
+    )
 
 
 def criterion(rule: AlertRule, error_count: int = 1) -> Criterion:
@@ -64,14 +76,27 @@ def criterion(rule: AlertRule, error_count: int = 1) -> Criterion:
     if rule.signal == "latency_p99":
         return Criterion("RequestLatency_P99", ENDPOINT_TYPE, "Average", "GreaterThan", rule.threshold)
     if rule.signal == "error_rate":
-        return Criterion("RequestsPerMinute", ENDPOINT_TYPE, "Average", "GreaterThan", float(error_count), (("statusCodeClass", "Exclude", ("2xx",)),))
+        return Criterion(
+            "RequestsPerMinute",
+            ENDPOINT_TYPE,
+            "Average",
+            "GreaterThan",
+            float(error_count),
+            (("statusCodeClass", "Exclude", ("2xx",)),),
+        )
     if rule.signal == "capacity":
         return Criterion("DeploymentCapacity", DEPLOYMENT_TYPE, "Minimum", "LessThan", rule.threshold)
-    metric = {"cpu": "CpuUtilizationPercentage", "memory": "CpuMemoryUtilizationPercentage", "gpu": "GpuUtilizationPercentage"}[rule.signal]
+    metric = {
+        "cpu": "CpuUtilizationPercentage",
+        "memory": "CpuMemoryUtilizationPercentage",
+        "gpu": "GpuUtilizationPercentage",
+    }[rule.signal]
     return Criterion(metric, DEPLOYMENT_TYPE, "Average", "GreaterThan", rule.threshold)
 
 
-def metric_alert_args(rule: AlertRule, alert_name: str, scope: Any, action_group_id: Any, error_count: int = 1) -> dict[str, Any]:
+def metric_alert_args(
+    rule: AlertRule, alert_name: str, scope: Any, action_group_id: Any, error_count: int = 1
+) -> dict[str, Any]:
     """Keyword arguments of ``monitor.MetricAlert`` for one rule on one scope (endpoint or deployment id)."""
     from pulumi_azure_native import monitor
 
@@ -89,7 +114,9 @@ def metric_alert_args(rule: AlertRule, alert_name: str, scope: Any, action_group
         "scopes": [scope],
         "evaluation_frequency": "PT1M",
         "window_size": window(rule.evaluation_minutes),
-        "criteria": monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(odata_type=SINGLE_RESOURCE, all_of=[c.args(rule.id)]),
+        "criteria": monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
+            odata_type=SINGLE_RESOURCE, all_of=[c.args(rule.id)]
+        ),
         "actions": [monitor.MetricAlertActionArgs(action_group_id=action_group_id)],
     }
 
@@ -109,15 +136,27 @@ def action_group_args(short_name: str, emails: list[str], webhooks: list[str]) -
         "group_short_name": short_name[:12],
         "enabled": True,
         "location": "global",
-        "email_receivers": [{"name": f"email-{i}", "email_address": e, "use_common_alert_schema": True} for i, e in enumerate(emails)],
-        "webhook_receivers": [{"name": f"webhook-{i}", "service_uri": w, "use_common_alert_schema": True} for i, w in enumerate(webhooks)],
+        "email_receivers": [
+            {"name": f"email-{i}", "email_address": e, "use_common_alert_schema": True}
+            for i, e in enumerate(emails)
+        ],
+        "webhook_receivers": [
+            {"name": f"webhook-{i}", "service_uri": w, "use_common_alert_schema": True}
+            for i, w in enumerate(webhooks)
+        ],
     }
 
 
 def workbook(endpoint_name: str, endpoint_id: str, deployment_ids: dict[str, str], gpu: bool) -> str:
     """An Azure Monitor workbook (serialized JSON): traffic, latency, errors, utilization and capacity."""
 
-    def chart(title: str, resource_type: str, ids: list[str], metrics: list[tuple[str, str]], split: str | None = None) -> dict[str, Any]:
+    def chart(
+        title: str,
+        resource_type: str,
+        ids: list[str],
+        metrics: list[tuple[str, str]],
+        split: str | None = None,
+    ) -> dict[str, Any]:
         content: dict[str, Any] = {
             "version": "MetricsItem/2.0",
             "size": 0,
@@ -126,7 +165,14 @@ def workbook(endpoint_name: str, endpoint_id: str, deployment_ids: dict[str, str
             "metricScope": 0,
             "resourceIds": ids,
             "timeContext": {"durationMs": 3600000},
-            "metrics": [{"namespace": resource_type.lower(), "metric": f"{resource_type.lower()}--{m}", "aggregation": {"Average": 4, "Minimum": 3, "Total": 1}[agg]} for m, agg in metrics],
+            "metrics": [
+                {
+                    "namespace": resource_type.lower(),
+                    "metric": f"{resource_type.lower()}--{m}",
+                    "aggregation": {"Average": 4, "Minimum": 3, "Total": 1}[agg],
+                }
+                for m, agg in metrics
+            ],
             "title": title,
             "gridSettings": {"rowLimit": 10000},
         }
@@ -140,14 +186,46 @@ def workbook(endpoint_name: str, endpoint_id: str, deployment_ids: dict[str, str
     if gpu:
         util += [("GpuUtilizationPercentage", "Average"), ("GpuMemoryUtilizationPercentage", "Average")]
     items = [
-        {"type": 1, "content": {"json": f"## {endpoint_name}\nAzure ML online endpoint: traffic, latency, errors, utilization, capacity."}, "name": "title"},
-        chart("Requests per minute by deployment", ENDPOINT_TYPE, [endpoint_id], [("RequestsPerMinute", "Average")], "deployment"),
-        chart("Requests per minute by status class", ENDPOINT_TYPE, [endpoint_id], [("RequestsPerMinute", "Average")], "statusCodeClass"),
-        chart("Request latency P50 / P99 (ms)", ENDPOINT_TYPE, [endpoint_id], [("RequestLatency_P50", "Average"), ("RequestLatency_P99", "Average")]),
+        {
+            "type": 1,
+            "content": {
+                "json": f"## {endpoint_name}\nAzure ML online endpoint: traffic, latency, errors, utilization, capacity."
+            },
+            "name": "title",
+        },
+        chart(
+            "Requests per minute by deployment",
+            ENDPOINT_TYPE,
+            [endpoint_id],
+            [("RequestsPerMinute", "Average")],
+            "deployment",
+        ),
+        chart(
+            "Requests per minute by status class",
+            ENDPOINT_TYPE,
+            [endpoint_id],
+            [("RequestsPerMinute", "Average")],
+            "statusCodeClass",
+        ),
+        chart(
+            "Request latency P50 / P99 (ms)",
+            ENDPOINT_TYPE,
+            [endpoint_id],
+            [("RequestLatency_P50", "Average"), ("RequestLatency_P99", "Average")],
+        ),
         chart("Utilization (%) per deployment", DEPLOYMENT_TYPE, deps, util),
         chart("Deployment capacity (instances)", DEPLOYMENT_TYPE, deps, [("DeploymentCapacity", "Minimum")]),
     ]
     return json.dumps({"version": "Notebook/1.0", "items": items, "isLocked": False}, sort_keys=True)
 
 
-__all__ = ["ENDPOINT_TYPE", "DEPLOYMENT_TYPE", "action_group_args", "capacity_rule", "criterion", "metric_alert_args", "window", "workbook"]
+__all__ = [
+    "ENDPOINT_TYPE",
+    "DEPLOYMENT_TYPE",
+    "action_group_args",
+    "capacity_rule",
+    "criterion",
+    "metric_alert_args",
+    "window",
+    "workbook",
+]

@@ -33,22 +33,28 @@ def resource_filter(backend: str, name: str) -> str:
 
 def metric_type(backend: str, signal: str) -> str:
     if backend == "vertex":
-        return VERTEX_PREFIX + {
-            "latency_p99": "prediction_latencies",
-            "errors": "error_count",
-            "requests": "prediction_count",
-            "cpu": "cpu/utilization",
-            "memory": "memory/bytes_used",
-            "gpu": "accelerator/duty_cycle",
+        return (
+            VERTEX_PREFIX
+            + {
+                "latency_p99": "prediction_latencies",
+                "errors": "error_count",
+                "requests": "prediction_count",
+                "cpu": "cpu/utilization",
+                "memory": "memory/bytes_used",
+                "gpu": "accelerator/duty_cycle",
+            }[signal]
+        )
+    return (
+        RUN_PREFIX
+        + {
+            "latency_p99": "request_latencies",
+            "errors": "request_count",
+            "requests": "request_count",
+            "cpu": "container/cpu/utilizations",
+            "memory": "container/memory/utilizations",
+            "gpu": "container/gpu/utilizations",
         }[signal]
-    return RUN_PREFIX + {
-        "latency_p99": "request_latencies",
-        "errors": "request_count",
-        "requests": "request_count",
-        "cpu": "container/cpu/utilizations",
-        "memory": "container/memory/utilizations",
-        "gpu": "container/gpu/utilizations",
-    }[signal]
+    )
 
 
 def metric_filter(backend: str, name: str, signal: str) -> str:
@@ -62,12 +68,24 @@ def _agg(aligner: str, reducer: str) -> list[dict[str, Any]]:
     return [{"alignmentPeriod": PERIOD, "perSeriesAligner": aligner, "crossSeriesReducer": reducer}]
 
 
-def alert_policy_args(rule: AlertRule, backend: str, name: str, display: str, channels: list[Any], memory_gib: float = 0.0, labels: dict[str, str] | None = None) -> dict[str, Any]:
+def alert_policy_args(
+    rule: AlertRule,
+    backend: str,
+    name: str,
+    display: str,
+    channels: list[Any],
+    memory_gib: float = 0.0,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Keyword arguments of ``gcp.monitoring.AlertPolicy`` for one rule (snake_case keys, camelCase inside)."""
     duration = f"{rule.evaluation_minutes * 60}s"
     cond: dict[str, Any] = {"comparison": "COMPARISON_GT", "duration": duration, "trigger": {"count": 1}}
     if rule.signal == "latency_p99":
-        cond.update(filter=metric_filter(backend, name, "latency_p99"), thresholdValue=rule.threshold, aggregations=_agg("ALIGN_PERCENTILE_99", "REDUCE_MAX"))
+        cond.update(
+            filter=metric_filter(backend, name, "latency_p99"),
+            thresholdValue=rule.threshold,
+            aggregations=_agg("ALIGN_PERCENTILE_99", "REDUCE_MAX"),
+        )
     elif rule.signal == "error_rate":
         cond.update(
             filter=metric_filter(backend, name, "errors"),
@@ -77,10 +95,18 @@ def alert_policy_args(rule: AlertRule, backend: str, name: str, display: str, ch
             thresholdValue=rule.threshold / 100.0,
         )
     elif rule.signal == "memory" and backend == "vertex":
-        cond.update(filter=metric_filter(backend, name, "memory"), thresholdValue=round(rule.threshold / 100.0 * memory_gib * 2**30), aggregations=_agg("ALIGN_MEAN", "REDUCE_MAX"))
+        cond.update(
+            filter=metric_filter(backend, name, "memory"),
+            thresholdValue=round(rule.threshold / 100.0 * memory_gib * 2**30),
+            aggregations=_agg("ALIGN_MEAN", "REDUCE_MAX"),
+        )
     else:
         aligner = "ALIGN_MEAN" if backend == "vertex" else "ALIGN_PERCENTILE_50"
-        cond.update(filter=metric_filter(backend, name, rule.signal), thresholdValue=rule.threshold / 100.0, aggregations=_agg(aligner, "REDUCE_MEAN"))
+        cond.update(
+            filter=metric_filter(backend, name, rule.signal),
+            thresholdValue=rule.threshold / 100.0,
+            aggregations=_agg(aligner, "REDUCE_MEAN"),
+        )
     return {
         "display_name": f"{display}: {rule.title}",
         "combiner": "OR",
@@ -108,14 +134,20 @@ def _snake(d: Any) -> Any:
 def channel_args(kind: str, target: str, display: str) -> dict[str, Any]:
     """A notification channel: ``email`` (email_address) or ``webhook_tokenauth`` (url)."""
     if kind == "email":
-        return {"type": "email", "display_name": f"{display} email {target}", "labels": {"email_address": target}}
+        return {
+            "type": "email",
+            "display_name": f"{display} email {target}",
+            "labels": {"email_address": target},
+        }
     return {"type": "webhook_tokenauth", "display_name": f"{display} webhook", "labels": {"url": target}}
 
 
 def dashboard_json(backend: str, name: str, display: str, gpu: bool) -> str:
     """A Cloud Monitoring dashboard: traffic, p50/p99 latency, errors, utilization."""
 
-    def tile(title: str, signal: str, aligner: str, reducer: str, x: int, y: int, extra: str = "") -> dict[str, Any]:
+    def tile(
+        title: str, signal: str, aligner: str, reducer: str, x: int, y: int, extra: str = ""
+    ) -> dict[str, Any]:
         return {
             "xPos": x,
             "yPos": y,
@@ -130,7 +162,11 @@ def dashboard_json(backend: str, name: str, display: str, gpu: bool) -> str:
                             "timeSeriesQuery": {
                                 "timeSeriesFilter": {
                                     "filter": metric_filter(backend, name, signal) + extra,
-                                    "aggregation": {"alignmentPeriod": PERIOD, "perSeriesAligner": aligner, "crossSeriesReducer": reducer},
+                                    "aggregation": {
+                                        "alignmentPeriod": PERIOD,
+                                        "perSeriesAligner": aligner,
+                                        "crossSeriesReducer": reducer,
+                                    },
                                 }
                             },
                         }
@@ -143,9 +179,34 @@ def dashboard_json(backend: str, name: str, display: str, gpu: bool) -> str:
         tile("Requests per minute", "requests", "ALIGN_DELTA", "REDUCE_SUM", 0, 0),
         tile("Latency p99 (ms)", "latency_p99", "ALIGN_PERCENTILE_99", "REDUCE_MAX", 6, 0),
         tile("Server errors", "errors", "ALIGN_DELTA", "REDUCE_SUM", 0, 4),
-        tile("CPU utilization", "cpu", "ALIGN_MEAN" if backend == "vertex" else "ALIGN_PERCENTILE_50", "REDUCE_MEAN", 6, 4),
-        tile("Memory" + (" (bytes)" if backend == "vertex" else " utilization"), "memory", "ALIGN_MEAN" if backend == "vertex" else "ALIGN_PERCENTILE_50", "REDUCE_MEAN", 0, 8),
+        tile(
+            "CPU utilization",
+            "cpu",
+            "ALIGN_MEAN" if backend == "vertex" else "ALIGN_PERCENTILE_50",
+            "REDUCE_MEAN",
+            6,
+            4,
+        ),
+        tile(
+            "Memory" + (" (bytes)" if backend == "vertex" else " utilization"),
+            "memory",
+            "ALIGN_MEAN" if backend == "vertex" else "ALIGN_PERCENTILE_50",
+            "REDUCE_MEAN",
+            0,
+            8,
+        ),
     ]
     if gpu:
-        tiles.append(tile("GPU utilization", "gpu", "ALIGN_MEAN" if backend == "vertex" else "ALIGN_PERCENTILE_50", "REDUCE_MEAN", 6, 8))
-    return json.dumps({"displayName": display, "mosaicLayout": {"columns": 12, "tiles": tiles}}, sort_keys=True)
+        tiles.append(
+            tile(
+                "GPU utilization",
+                "gpu",
+                "ALIGN_MEAN" if backend == "vertex" else "ALIGN_PERCENTILE_50",
+                "REDUCE_MEAN",
+                6,
+                8,
+            )
+        )
+    return json.dumps(
+        {"displayName": display, "mosaicLayout": {"columns": 12, "tiles": tiles}}, sort_keys=True
+    )

@@ -24,11 +24,41 @@ class AlertRule:
 
 
 _DEFS = {
-    "latency_p99_ms": ("latency-p99", "p99 model latency", "latency_p99", "ms", "99th percentile model latency above {t:g} ms for {m} minutes"),
-    "error_rate_percent": ("error-rate", "server error rate", "error_rate", "percent", "server errors (5xx) above {t:g}% of invocations for {m} minutes"),
-    "cpu_utilization_percent": ("cpu", "CPU utilization", "cpu", "percent", "average CPU utilization above {t:g}% for {m} minutes"),
-    "memory_utilization_percent": ("memory", "memory utilization", "memory", "percent", "average memory utilization above {t:g}% for {m} minutes"),
-    "gpu_utilization_percent": ("gpu", "GPU utilization", "gpu", "percent", "average GPU utilization above {t:g}% for {m} minutes"),
+    "latency_p99_ms": (
+        "latency-p99",
+        "p99 model latency",
+        "latency_p99",
+        "ms",
+        "99th percentile model latency above {t:g} ms for {m} minutes",
+    ),
+    "error_rate_percent": (
+        "error-rate",
+        "server error rate",
+        "error_rate",
+        "percent",
+        "server errors (5xx) above {t:g}% of invocations for {m} minutes",
+    ),
+    "cpu_utilization_percent": (
+        "cpu",
+        "CPU utilization",
+        "cpu",
+        "percent",
+        "average CPU utilization above {t:g}% for {m} minutes",
+    ),
+    "memory_utilization_percent": (
+        "memory",
+        "memory utilization",
+        "memory",
+        "percent",
+        "average memory utilization above {t:g}% for {m} minutes",
+    ),
+    "gpu_utilization_percent": (
+        "gpu",
+        "GPU utilization",
+        "gpu",
+        "percent",
+        "average GPU utilization above {t:g}% for {m} minutes",
+    ),
 }
 
 
@@ -39,5 +69,7 @@ def alert_rules(spec: EndpointSpec) -> list[AlertRule]:
     for field in spec.alarms_enabled:
         rid, title, signal, unit, desc = _DEFS[field]
         threshold = float(getattr(spec.alerts, field))
-        out.append(AlertRule(rid, title, signal, threshold, unit, minutes, desc.format(t=threshold, m=minutes)))
+        out.append(
+            AlertRule(rid, title, signal, threshold, unit, minutes, desc.format(t=threshold, m=minutes))
+        )
     return out

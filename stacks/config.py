@@ -20,7 +20,18 @@ def find_project_dir(start: str | Path = ".") -> Path:
     for d in (here, *here.parents):
         if (d / "Pulumi.yaml").is_file():
             return d
-    raise ConfigError([ConfigIssue("Pulumi.yaml", str(here), "no Pulumi.yaml here or above", "a Pulumi project directory", "run mlinfra from the project directory (where Pulumi.yaml is)")], "project")
+    raise ConfigError(
+        [
+            ConfigIssue(
+                "Pulumi.yaml",
+                str(here),
+                "no Pulumi.yaml here or above",
+                "a Pulumi project directory",
+                "run mlinfra from the project directory (where Pulumi.yaml is)",
+            )
+        ],
+        "project",
+    )
 
 
 def project_name(project_dir: Path) -> str:
@@ -32,15 +43,39 @@ def read_stack_file(project_dir: Path, stack: str) -> dict[str, Any]:
     """The flat config of ``Pulumi.<stack>.yaml``; secure values are kept masked."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-        raise ConfigError([ConfigIssue("--stack", stack, f"no stack file {path.name}", ", ".join(known) or "none found", "pass --stack with one of the stacks, or create the stack file")], "stack")
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    "--stack",
+                    stack,
+                    f"no stack file {path.name}",
+                    ", ".join(known) or "none found",
+                    "pass --stack with one of the stacks, or create the stack file",
+                )
+            ],
+            "stack",
+        )
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError([ConfigIssue(path.name, None, f"not valid YAML: {exc}", "YAML", "fix the syntax")], "stack file") from exc
+        raise ConfigError(
+            [ConfigIssue(path.name, None, f"not valid YAML: {exc}", "YAML", "fix the syntax")], "stack file"
+        ) from exc
     config = data.get("config") or {}
     if not isinstance(config, dict):
-        raise ConfigError([ConfigIssue(f"{path.name}: config", config, "config must be a mapping", "key: value pairs", "see Pulumi.dev.yaml")], "stack file")
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    f"{path.name}: config",
+                    config,
+                    "config must be a mapping",
+                    "key: value pairs",
+                    "see Pulumi.dev.yaml",
+                )
+            ],
+            "stack file",
+        )
     return {str(k): _unsecure(v) for k, v in config.items()}
 
 

@@ -25,8 +25,14 @@ def estimate(spec: StackSpec, resources: list[dict[str, Any]]) -> dict[str, Any]
         per_gb = getattr(cloud_catalog, "STORAGE_USD_PER_GB_MONTH", 0.0)
         if size and per_gb:
             gb = size / 1e9
-            shown = next(f"{size / d:.3g} {u}" for d, u in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB"), (1, "B")) if size >= d or d == 1)
-            items.append(_item(key, "artifact storage", f"{shown} x ${per_gb}/GB-month", gb * per_gb, gb * per_gb))
+            shown = next(
+                f"{size / d:.3g} {u}"
+                for d, u in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB"), (1, "B"))
+                if size >= d or d == 1
+            )
+            items.append(
+                _item(key, "artifact storage", f"{shown} x ${per_gb}/GB-month", gb * per_gb, gb * per_gb)
+            )
     fixed = getattr(cloud_catalog, "FIXED_MONTHLY_USD", {})
     counts: dict[tuple[str, str], int] = {}
     for r in resources:
@@ -59,7 +65,13 @@ def compute_items(cloud: str, key: str, ep: EndpointSpec, base_dir: str = ".") -
 
 
 def _item(endpoint: str, item: str, detail: str, lo: float, hi: float) -> dict[str, Any]:
-    return {"endpoint": endpoint, "item": item, "detail": detail, "monthly_min": _money(lo), "monthly_max": _money(hi)}
+    return {
+        "endpoint": endpoint,
+        "item": item,
+        "detail": detail,
+        "monthly_min": _money(lo),
+        "monthly_max": _money(hi),
+    }
 
 
 def instance_item(endpoint: str, t: catalog.InstanceType, lo: int, hi: int) -> dict[str, Any]:

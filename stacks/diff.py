@@ -474,8 +474,8 @@ def _rollout(deployment_config: dict[str, Any] | None) -> str:
     rb = f"rollback alarms: {', '.join(alarms)}" if alarms else "no automatic rollback"
     if dc.get("rollingUpdatePolicy"):
         ru = dc["rollingUpdatePolicy"]
-        size = (ru.get("maximumBatchSize") or {}).get("value")
-        return f"rolling deployment (batches of {size}{'%' if (ru.get('maximumBatchSize') or {}).get('type') == 'CAPACITY_PERCENT' else ' instances'}; {rb})"
+        batch = (ru.get("maximumBatchSize") or {}).get("value")
+        return f"rolling deployment (batches of {batch}{'%' if (ru.get('maximumBatchSize') or {}).get('type') == 'CAPACITY_PERCENT' else ' instances'}; {rb})"
     bg = dc.get("blueGreenUpdatePolicy")
     if not bg:
         return "blue/green deployment, all at once (SageMaker's default; no automatic rollback)"
@@ -759,21 +759,10 @@ def _finding_out(f: dict[str, Any]) -> dict[str, Any]:
 
 
 def _transitions(base: dict[str, Any], head: dict[str, Any]) -> list[dict[str, Any]]:
-    """Findings about the change itself (issue 7's ``policy.transitions``), when the policy package has them.
+    """Findings about the change itself (the two-plan rules of ``policy/transitions.py``)."""
+    from policy.transitions import evaluate_transition
 
-    ``policy/transitions.py`` shadows the ``policy.transitions`` function once imported, so the rule function
-    is called by its own name."""
-    try:
-        from policy.transitions import evaluate_transition as fn
-    except ImportError:
-        try:
-            import policy
-        except ImportError:
-            return []
-        fn = getattr(policy, "transitions", None)
-        if not callable(fn):
-            return []
-    return [_finding_out(f) for f in fn(base, head)]
+    return [_finding_out(f) for f in evaluate_transition(base, head)]
 
 
 def _notes(base: dict[str, Any], head: dict[str, Any]) -> list[str]:

@@ -102,7 +102,9 @@ def advisories(spec: StackSpec, resources: list[dict[str, Any]]) -> list[dict[st
 
     module = importlib.import_module(f"components.{spec.cloud}.validate")
     fn = getattr(module, "advisories", None)
-    components = {r["name"]: r["urn"] for r in resources if not r["custom"] and r["type"].startswith("mlinfra:")}
+    components = {
+        r["name"]: r["urn"] for r in resources if not r["custom"] and r["type"].startswith("mlinfra:")
+    }
     out = []
     for key, ep in spec.endpoints.items():
         found = list(fn(ep, region=spec.region, profile=spec.profile)) if fn else []
@@ -113,7 +115,9 @@ def advisories(spec: StackSpec, resources: list[dict[str, Any]]) -> list[dict[st
                     "rule": "model-built-for-gpu-on-cpu",
                     "severity": "warning",
                     "message": f"the model {model.name} ({model.version[:19]}) was packaged for GPU (fp16 weights are slow on CPU, and some kernels are GPU-only), and this endpoint is CPU; re-package with --target cpu, or set compute.accelerator: gpu",
-                    "anchors": ["ours: SECURITY.md, everywhere: CPU types not asked to run GPU-only artifacts"],
+                    "anchors": [
+                        "ours: SECURITY.md, everywhere: CPU types not asked to run GPU-only artifacts"
+                    ],
                 }
             )
         for f in found:
@@ -122,14 +126,21 @@ def advisories(spec: StackSpec, resources: list[dict[str, Any]]) -> list[dict[st
 
 
 def _finding_order(f: dict[str, Any]) -> tuple[int, str, str, str]:
-    return ({"error": 0, "warning": 1}.get(f.get("severity", ""), 2), f.get("rule", ""), f.get("resource", ""), f.get("message", ""))
+    return (
+        {"error": 0, "warning": 1}.get(f.get("severity", ""), 2),
+        f.get("rule", ""),
+        f.get("resource", ""),
+        f.get("message", ""),
+    )
 
 
 def notes_for(spec: StackSpec) -> list[str]:
     """What a reader of the plan should know that no resource says (cloud limits, manual steps)."""
     notes = []
     if spec.cloud == "azure":
-        notes.append("Azure ML has no automatic rollback: promote or roll back by moving endpoint traffic (see README, Azure promotion).")
+        notes.append(
+            "Azure ML has no automatic rollback: promote or roll back by moving endpoint traffic (see README, Azure promotion)."
+        )
     return notes
 
 

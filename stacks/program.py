@@ -54,5 +54,7 @@ def main() -> None:
 
     from stacks.config import from_runtime
 
-    spec = parse_stack(from_runtime(), stack=pulumi.get_stack(), project=pulumi.get_project(), base_dir=str(Path.cwd()))
+    spec = parse_stack(
+        from_runtime(), stack=pulumi.get_stack(), project=pulumi.get_project(), base_dir=str(Path.cwd())
+    )
     build(spec)

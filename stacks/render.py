@@ -95,14 +95,22 @@ def terminal(plan: dict[str, Any], out_path: str | Path | None = None) -> None:
         console.print("[green]Policy: no findings.[/]")
 
     cost = plan["cost"]
-    t = Table(title=f"Monthly cost ({cost['currency']}, list prices of {cost['source']['region']} as of {cost['source']['as_of']})")
+    t = Table(
+        title=f"Monthly cost ({cost['currency']}, list prices of {cost['source']['region']} as of {cost['source']['as_of']})"
+    )
     for col in ("endpoint", "item", "detail"):
         t.add_column(col)
     for col in ("min", "max"):
         t.add_column(col, justify="right")
     for i in cost["items"]:
         t.add_row(i["endpoint"], i["item"], i["detail"], _money(i["monthly_min"]), _money(i["monthly_max"]))
-    t.add_row("[bold]total[/]", "", "", f"[bold]{_money(cost['monthly_min'])}[/]", f"[bold]{_money(cost['monthly_max'])}[/]")
+    t.add_row(
+        "[bold]total[/]",
+        "",
+        "",
+        f"[bold]{_money(cost['monthly_min'])}[/]",
+        f"[bold]{_money(cost['monthly_max'])}[/]",
+    )
     console.print(t)
     for note in plan.get("notes", []):
         console.print(f"[yellow]note:[/] {note}")
@@ -155,7 +163,9 @@ def markdown(plan: dict[str, Any]) -> str:
         "|---|---|---|--:|--:|",
     ]
     for i in cost["items"]:
-        lines.append(f"| {i['endpoint']} | {i['item']} | {i['detail']} | {_money(i['monthly_min'])} | {_money(i['monthly_max'])} |")
+        lines.append(
+            f"| {i['endpoint']} | {i['item']} | {i['detail']} | {_money(i['monthly_min'])} | {_money(i['monthly_max'])} |"
+        )
     lines.append(f"| **total** | | | **{_money(cost['monthly_min'])}** | **{_money(cost['monthly_max'])}** |")
     section = _alarms_section(plan)
     if section:

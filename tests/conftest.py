@@ -48,7 +48,9 @@ def project(tmp_path: Path):
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     for f in ROOT.glob("Pulumi.*.yaml"):
         shutil.copy(f, tmp_path / f.name)
-    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
 
     class Project:
         dir = tmp_path
@@ -77,7 +79,9 @@ def run_stack():
     return run
 
 
-def edit_endpoint(config: dict[str, Any], path: str, value: Any, endpoint: str | None = None) -> dict[str, Any]:
+def edit_endpoint(
+    config: dict[str, Any], path: str, value: Any, endpoint: str | None = None
+) -> dict[str, Any]:
     """Set ``compute.instanceType`` style paths on an endpoint of a stack config (in place)."""
     eps = config["config"]["mlinfra:endpoints"] if "config" in config else config["mlinfra:endpoints"]
     ep = eps[endpoint or next(iter(eps))]

@@ -60,12 +60,29 @@ def resolve_model(ref: str, base_dir: str | Path = ".") -> ModelRef:
     if "://" in ref:
         m = PUBLISHED.match(ref)
         if not m:
-            raise ModelRefError(ref, "not a published manifest URI", "<scheme>://<location>/<name>/sha256-<digest>/manifest.json", "use the URI that `mlinfra publish` printed")
+            raise ModelRefError(
+                ref,
+                "not a published manifest URI",
+                "<scheme>://<location>/<name>/sha256-<digest>/manifest.json",
+                "use the URI that `mlinfra publish` printed",
+            )
         if m["scheme"] == "file":
-            directory = Path(ref[len("file://"):]).parent
+            directory = Path(ref[len("file://") :]).parent
             local = _load_local(ref, directory, allowed)
-            return ModelRef(ref, "file", local.name, local.digest, local.target, local.archive_size, directory, str(directory) + "/", local.manifest)
-        return ModelRef(ref, m["scheme"], m["name"], m["digest"], "unknown", 0, None, ref[: -len("manifest.json")])
+            return ModelRef(
+                ref,
+                "file",
+                local.name,
+                local.digest,
+                local.target,
+                local.archive_size,
+                directory,
+                str(directory) + "/",
+                local.manifest,
+            )
+        return ModelRef(
+            ref, m["scheme"], m["name"], m["digest"], "unknown", 0, None, ref[: -len("manifest.json")]
+        )
     directory = Path(ref)
     if not directory.is_absolute():
         directory = Path(base_dir) / directory
@@ -74,15 +91,32 @@ def resolve_model(ref: str, base_dir: str | Path = ".") -> ModelRef:
 
 def _load_local(ref: str, directory: Path, allowed: str) -> ModelRef:
     if not (directory / mf.MANIFEST).is_file():
-        raise ModelRefError(ref, f"no {mf.MANIFEST} in {directory}", allowed, "run `mlinfra package MODEL ... --out DIR` and set model: DIR")
+        raise ModelRefError(
+            ref,
+            f"no {mf.MANIFEST} in {directory}",
+            allowed,
+            "run `mlinfra package MODEL ... --out DIR` and set model: DIR",
+        )
     try:
         man = mf.load(directory)
     except Exception as exc:  # pydantic ValidationError, JSON errors
-        raise ModelRefError(ref, f"{mf.MANIFEST} is not a valid mlinfra manifest ({str(exc).splitlines()[0]})", allowed, "re-run `mlinfra package`") from exc
+        raise ModelRefError(
+            ref,
+            f"{mf.MANIFEST} is not a valid mlinfra manifest ({str(exc).splitlines()[0]})",
+            allowed,
+            "re-run `mlinfra package`",
+        ) from exc
     if mf.ARCHIVE not in man.files or not (directory / mf.ARCHIVE).is_file():
-        raise ModelRefError(ref, f"{mf.ARCHIVE} is missing from the package", allowed, "re-run `mlinfra package`")
+        raise ModelRefError(
+            ref, f"{mf.ARCHIVE} is missing from the package", allowed, "re-run `mlinfra package`"
+        )
     # A local package is uploaded as it is: refuse one whose bytes are not the ones its manifest lists.
     damaged = mf.verify_dir(directory)
     if damaged:
-        raise ModelRefError(ref, "the package does not match its manifest (" + "; ".join(damaged[:3]) + ")", allowed, "re-run `mlinfra package` (the files were changed or truncated after packaging)")
+        raise ModelRefError(
+            ref,
+            "the package does not match its manifest (" + "; ".join(damaged[:3]) + ")",
+            allowed,
+            "re-run `mlinfra package` (the files were changed or truncated after packaging)",
+        )
     return ModelRef(ref, "local", man.name, man.digest, man.target, man.archive_size, directory, None, man)

@@ -17,7 +17,15 @@ def compute_items(key: str, ep: EndpointSpec, model: ModelRef) -> list[dict[str,
     if s is not None:
         gb = s.memory_size_mb / 1024
         busy = gb * s.max_concurrency * prices.SERVERLESS_USD_PER_GB_SECOND * 3600 * HOURS_PER_MONTH
-        return [per_endpoint_item(key, "serverless inference", f"0 (idle) .. {s.max_concurrency} x {gb:g} GB busy all month", 0.0, busy)]
+        return [
+            per_endpoint_item(
+                key,
+                "serverless inference",
+                f"0 (idle) .. {s.max_concurrency} x {gb:g} GB busy all month",
+                0.0,
+                busy,
+            )
+        ]
     t = resolved_instance_type(ep, model.archive_size)
     assert t is not None
     lo = ep.autoscaling.min_instances if ep.autoscales else ep.compute.instances

@@ -80,15 +80,18 @@ class AwsEndpoint(pulumi.ComponentResource):
         # ---- encryption key --------------------------------------------------------------------------
         self.key = aws.kms.Key(
             naming.child(name, "key"),
-            **self._over("key", {
-                "description": f"mlinfra {self.physical_name}: model artifacts, captured data, alarms topic, logs",
-                "enable_key_rotation": True,
-                "deletion_window_in_days": 30,
-                "policy": pulumi.Output.all(identity.account_id, partition.partition).apply(
-                    lambda v: json.dumps(_key_policy(v[0], v[1], region, self.physical_name))
-                ),
-                "tags": self._tags,
-            }),
+            **self._over(
+                "key",
+                {
+                    "description": f"mlinfra {self.physical_name}: model artifacts, captured data, alarms topic, logs",
+                    "enable_key_rotation": True,
+                    "deletion_window_in_days": 30,
+                    "policy": pulumi.Output.all(identity.account_id, partition.partition).apply(
+                        lambda v: json.dumps(_key_policy(v[0], v[1], region, self.physical_name))
+                    ),
+                    "tags": self._tags,
+                },
+            ),
             opts=stateful,
         )
         aws.kms.Alias(
@@ -126,7 +129,10 @@ class AwsEndpoint(pulumi.ComponentResource):
                 server_side_encryption="aws:kms",
                 kms_key_id=self.key.arn,
                 content_type="application/gzip",
-                metadata={"mlinfra-digest": model.digest, "mlinfra-sha256": archive.sha256 if archive else ""},
+                metadata={
+                    "mlinfra-digest": model.digest,
+                    "mlinfra-sha256": archive.sha256 if archive else "",
+                },
                 tags=self._tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=bucket_controls),
             )
@@ -146,12 +152,17 @@ class AwsEndpoint(pulumi.ComponentResource):
         image = spec.serving.image or triton_image(region, self.options.tritonVersion)
         self.role = aws.iam.Role(
             naming.child(name, "role"),
-            **self._over("role", {
-                "description": f"mlinfra {self.physical_name}: SageMaker execution role (its model, key, logs, image)",
-                "assume_role_policy": identity.account_id.apply(lambda acct: json.dumps(_trust_policy(acct))),
-                "max_session_duration": 3600,
-                "tags": self._tags,
-            }),
+            **self._over(
+                "role",
+                {
+                    "description": f"mlinfra {self.physical_name}: SageMaker execution role (its model, key, logs, image)",
+                    "assume_role_policy": identity.account_id.apply(
+                        lambda acct: json.dumps(_trust_policy(acct))
+                    ),
+                    "max_session_duration": 3600,
+                    "tags": self._tags,
+                },
+            ),
             opts=self._child,
         )
         self.role_policy = aws.iam.RolePolicy(
@@ -178,26 +189,46 @@ class AwsEndpoint(pulumi.ComponentResource):
         n = spec.network
         self.model = aws.sagemaker.Model(
             naming.child(name, "model"),
-            **self._over("model", {
-                "execution_role_arn": self.role.arn,
-                "primary_container": {"image": image, "model_data_url": self.model_data_url, "environment": env, "mode": "SingleModel"},
-                "enable_network_isolation": n.isolation,
-                "vpc_config": {"subnets": n.subnet_ids, "security_group_ids": n.security_group_ids} if n.subnet_ids else None,
-                # policy rule aws-sagemaker-network-isolation reads the opt-out reason from this tag
-                "tags": {**self._tags, **({"mlinfra-isolation-opt-out": _tag_value(n.isolation_opt_out_reason or "")} if not n.isolation else {})},
-            }),
+            **self._over(
+                "model",
+                {
+                    "execution_role_arn": self.role.arn,
+                    "primary_container": {
+                        "image": image,
+                        "model_data_url": self.model_data_url,
+                        "environment": env,
+                        "mode": "SingleModel",
+                    },
+                    "enable_network_isolation": n.isolation,
+                    "vpc_config": {"subnets": n.subnet_ids, "security_group_ids": n.security_group_ids}
+                    if n.subnet_ids
+                    else None,
+                    # policy rule aws-sagemaker-network-isolation reads the opt-out reason from this tag
+                    "tags": {
+                        **self._tags,
+                        **(
+                            {"mlinfra-isolation-opt-out": _tag_value(n.isolation_opt_out_reason or "")}
+                            if not n.isolation
+                            else {}
+                        ),
+                    },
+                },
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy, *artifact_deps]),
         )
 
         # ---- endpoint configuration (autonamed: any change replaces it, create-before-delete) ----------
         self.endpoint_config = aws.sagemaker.EndpointConfiguration(
             naming.child(name, "config"),
-            **self._over("endpointConfig", {
-                "production_variants": [self._variant()],
-                "kms_key_arn": self.key.arn if self.encrypts_volume else None,
-                "data_capture_config": self._data_capture(),
-                "tags": self._tags,
-            }),
+            **self._over(
+                "endpointConfig",
+                {
+                    "production_variants": [self._variant()],
+                    "kms_key_arn": self.key.arn if self.encrypts_volume else None,
+                    "data_capture_config": self._data_capture(),
+                    "tags": self._tags,
+                },
+            ),
             opts=self._child,
         )
 
@@ -223,29 +254,38 @@ class AwsEndpoint(pulumi.ComponentResource):
             )
             for rule in self.rules
         ]
-        self.rollback_alarms = cw.rollback_alarm_names(self.rules, self.physical_name) if spec.rollout.auto_rollback else []
+        self.rollback_alarms = (
+            cw.rollback_alarm_names(self.rules, self.physical_name) if spec.rollout.auto_rollback else []
+        )
 
         # ---- endpoint --------------------------------------------------------------------------------
         self.endpoint = aws.sagemaker.Endpoint(
             name,
-            **self._over("endpoint", {
-                "name": self.physical_name,
-                "endpoint_config_name": self.endpoint_config.name,
-                "deployment_config": self._deployment_config(),
-                "tags": self._tags,
-            }),
+            **self._over(
+                "endpoint",
+                {
+                    "name": self.physical_name,
+                    "endpoint_config_name": self.endpoint_config.name,
+                    "deployment_config": self._deployment_config(),
+                    "tags": self._tags,
+                },
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.alarms),
         )
 
         # ---- autoscaling -----------------------------------------------------------------------------
-        self.scaling_target = self._autoscaling(name) if spec.autoscales and spec.compute.serverless is None else None
+        self.scaling_target = (
+            self._autoscaling(name) if spec.autoscales and spec.compute.serverless is None else None
+        )
 
         # ---- dashboard -------------------------------------------------------------------------------
         self.dashboard = aws.cloudwatch.Dashboard(
             naming.child(name, "dashboard"),
             dashboard_name=self.physical_name,
             dashboard_body=pulumi.Output.all(*[a.arn for a in self.alarms]).apply(
-                lambda arns: cw.dashboard_body(self.physical_name, self.variant, region, list(arns), spec.compute.accelerator == "gpu")
+                lambda arns: cw.dashboard_body(
+                    self.physical_name, self.variant, region, list(arns), spec.compute.accelerator == "gpu"
+                )
             ),
             opts=self._child,
         )
@@ -254,7 +294,9 @@ class AwsEndpoint(pulumi.ComponentResource):
         self.endpoint_name = self.endpoint.name
         self.endpoint_arn = self.endpoint.arn
         domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-        self.invoke_url = self.endpoint.name.apply(lambda n_: f"https://runtime.sagemaker.{region}.{domain}/endpoints/{n_}/invocations")
+        self.invoke_url = self.endpoint.name.apply(
+            lambda n_: f"https://runtime.sagemaker.{region}.{domain}/endpoints/{n_}/invocations"
+        )
         self.artifact_bucket = self.bucket.bucket
         self.role_arn = self.role.arn
         self.alarm_names = pulumi.Output.all(*[a.name for a in self.alarms]).apply(list)
@@ -275,7 +317,15 @@ class AwsEndpoint(pulumi.ComponentResource):
             aws.s3.BucketServerSideEncryptionConfiguration(
                 naming.child(name, "artifacts-encryption"),
                 bucket=b,
-                rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": self.key.arn}, "bucket_key_enabled": True}],
+                rules=[
+                    {
+                        "apply_server_side_encryption_by_default": {
+                            "sse_algorithm": "aws:kms",
+                            "kms_master_key_id": self.key.arn,
+                        },
+                        "bucket_key_enabled": True,
+                    }
+                ],
                 opts=opts,
             ),
             aws.s3.BucketVersioning(
@@ -313,8 +363,20 @@ class AwsEndpoint(pulumi.ComponentResource):
                 naming.child(name, "artifacts-lifecycle"),
                 bucket=b,
                 rules=[
-                    {"id": "abort-incomplete-multipart", "status": "Enabled", "filter": {"prefix": ""}, "abort_incomplete_multipart_upload": {"days_after_initiation": 7}},
-                    {"id": "expire-noncurrent-versions", "status": "Enabled", "filter": {"prefix": ""}, "noncurrent_version_expiration": {"noncurrent_days": spec.storage.noncurrent_version_days}},
+                    {
+                        "id": "abort-incomplete-multipart",
+                        "status": "Enabled",
+                        "filter": {"prefix": ""},
+                        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                    },
+                    {
+                        "id": "expire-noncurrent-versions",
+                        "status": "Enabled",
+                        "filter": {"prefix": ""},
+                        "noncurrent_version_expiration": {
+                            "noncurrent_days": spec.storage.noncurrent_version_days
+                        },
+                    },
                 ],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[controls[1]]),
             )
@@ -371,7 +433,9 @@ class AwsEndpoint(pulumi.ComponentResource):
         return {
             "enable_capture": True,
             "initial_sampling_percentage": pct,
-            "destination_s3_uri": pulumi.Output.concat("s3://", self.bucket.bucket, f"/capture/{self.spec.key}"),
+            "destination_s3_uri": pulumi.Output.concat(
+                "s3://", self.bucket.bucket, f"/capture/{self.spec.key}"
+            ),
             "kms_key_id": self.key.arn,
             "capture_options": [{"capture_mode": "Input"}, {"capture_mode": "Output"}],
             "capture_content_type_header": {"json_content_types": ["application/json"]},
@@ -381,9 +445,17 @@ class AwsEndpoint(pulumi.ComponentResource):
         r = self.spec.rollout
         wait = r.wait_minutes * 60
         if r.strategy == "canary":
-            routing = {"type": "CANARY", "wait_interval_in_seconds": wait, "canary_size": {"type": "CAPACITY_PERCENT", "value": r.step_percent}}
+            routing = {
+                "type": "CANARY",
+                "wait_interval_in_seconds": wait,
+                "canary_size": {"type": "CAPACITY_PERCENT", "value": r.step_percent},
+            }
         elif r.strategy == "linear":
-            routing = {"type": "LINEAR", "wait_interval_in_seconds": wait, "linear_step_size": {"type": "CAPACITY_PERCENT", "value": r.step_percent}}
+            routing = {
+                "type": "LINEAR",
+                "wait_interval_in_seconds": wait,
+                "linear_step_size": {"type": "CAPACITY_PERCENT", "value": r.step_percent},
+            }
         else:
             routing = {"type": "ALL_AT_ONCE", "wait_interval_in_seconds": 0}
         policy: dict[str, Any] = {
@@ -394,7 +466,9 @@ class AwsEndpoint(pulumi.ComponentResource):
         policy["maximum_execution_timeout_in_seconds"] = min(28800, max(600, 2 * wait * steps + 1800))
         config: dict[str, Any] = {"blue_green_update_policy": policy}
         if self.rollback_alarms:
-            config["auto_rollback_configuration"] = {"alarms": [{"alarm_name": a} for a in self.rollback_alarms]}
+            config["auto_rollback_configuration"] = {
+                "alarms": [{"alarm_name": a} for a in self.rollback_alarms]
+            }
         return config
 
     def _topic(self, name: str, notify: Notify) -> aws.sns.Topic:
@@ -406,26 +480,55 @@ class AwsEndpoint(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             naming.child(name, "alerts-policy"),
             arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, self.account_id).apply(lambda v: json.dumps(_topic_policy(v[0], v[1]))),
+            policy=pulumi.Output.all(topic.arn, self.account_id).apply(
+                lambda v: json.dumps(_topic_policy(v[0], v[1]))
+            ),
             opts=self._child,
         )
         for i, email in enumerate(notify.emails):
-            aws.sns.TopicSubscription(naming.child(name, f"alerts-email-{i}"), topic=topic.arn, protocol="email", endpoint=email, opts=self._child)
+            aws.sns.TopicSubscription(
+                naming.child(name, f"alerts-email-{i}"),
+                topic=topic.arn,
+                protocol="email",
+                endpoint=email,
+                opts=self._child,
+            )
         for i, url in enumerate(notify.webhooks):
-            aws.sns.TopicSubscription(naming.child(name, f"alerts-webhook-{i}"), topic=topic.arn, protocol="https", endpoint=url, endpoint_auto_confirms=False, opts=self._child)
+            aws.sns.TopicSubscription(
+                naming.child(name, f"alerts-webhook-{i}"),
+                topic=topic.arn,
+                protocol="https",
+                endpoint=url,
+                endpoint_auto_confirms=False,
+                opts=self._child,
+            )
         return topic
 
     def _autoscaling(self, name: str) -> aws.appautoscaling.Target:
         a = self.spec.autoscaling
         resource_id = self.endpoint.name.apply(lambda n_: f"endpoint/{n_}/variant/{self.variant}")
-        common: dict[str, Any] = {"service_namespace": "sagemaker", "scalable_dimension": "sagemaker:variant:DesiredInstanceCount"}
+        common: dict[str, Any] = {
+            "service_namespace": "sagemaker",
+            "scalable_dimension": "sagemaker:variant:DesiredInstanceCount",
+        }
         target = aws.appautoscaling.Target(
             naming.child(name, "scaling"),
-            **self._over("scalingTarget", {"resource_id": resource_id, "min_capacity": a.min_instances, "max_capacity": a.max_instances, **common}),
+            **self._over(
+                "scalingTarget",
+                {
+                    "resource_id": resource_id,
+                    "min_capacity": a.min_instances,
+                    "max_capacity": a.max_instances,
+                    **common,
+                },
+            ),
             opts=self._child,
         )
         after = pulumi.ResourceOptions(parent=self, depends_on=[target])
-        cooldowns: dict[str, Any] = {"scale_in_cooldown": a.scale_in_cooldown_seconds, "scale_out_cooldown": a.scale_out_cooldown_seconds}
+        cooldowns: dict[str, Any] = {
+            "scale_in_cooldown": a.scale_in_cooldown_seconds,
+            "scale_out_cooldown": a.scale_out_cooldown_seconds,
+        }
         if a.target_invocations_per_instance_per_minute is not None:
             aws.appautoscaling.Policy(
                 naming.child(name, "scale-on-invocations"),
@@ -433,34 +536,47 @@ class AwsEndpoint(pulumi.ComponentResource):
                 policy_type="TargetTrackingScaling",
                 resource_id=target.resource_id,
                 **common,
-                target_tracking_scaling_policy_configuration=_any({
-                    "target_value": float(a.target_invocations_per_instance_per_minute),
-                    "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
-                    **cooldowns,
-                }),
+                target_tracking_scaling_policy_configuration=_any(
+                    {
+                        "target_value": float(a.target_invocations_per_instance_per_minute),
+                        "predefined_metric_specification": {
+                            "predefined_metric_type": "SageMakerVariantInvocationsPerInstance"
+                        },
+                        **cooldowns,
+                    }
+                ),
                 opts=after,
             )
         if a.target_utilization_percent is not None:
             gpu = self.spec.compute.accelerator == "gpu"
             assert self.instance is not None
-            metric, scale = ("GPUUtilization", self.instance.gpu_count) if gpu else ("CPUUtilization", self.instance.vcpus)
+            metric, scale = (
+                ("GPUUtilization", self.instance.gpu_count)
+                if gpu
+                else ("CPUUtilization", self.instance.vcpus)
+            )
             aws.appautoscaling.Policy(
                 naming.child(name, "scale-on-utilization"),
                 name=f"{self.physical_name}-{metric.lower()}",
                 policy_type="TargetTrackingScaling",
                 resource_id=target.resource_id,
                 **common,
-                target_tracking_scaling_policy_configuration=_any({
-                    # SageMaker sums utilization over cores (0..100 x vCPUs): scale the target the same way.
-                    "target_value": float(a.target_utilization_percent * scale),
-                    "customized_metric_specification": {
-                        "namespace": cw.INSTANCE_NS,
-                        "metric_name": metric,
-                        "statistic": "Average",
-                        "dimensions": [{"name": k, "value": v} for k, v in cw.dimensions(self.physical_name, self.variant).items()],
-                    },
-                    **cooldowns,
-                }),
+                target_tracking_scaling_policy_configuration=_any(
+                    {
+                        # SageMaker sums utilization over cores (0..100 x vCPUs): scale the target the same way.
+                        "target_value": float(a.target_utilization_percent * scale),
+                        "customized_metric_specification": {
+                            "namespace": cw.INSTANCE_NS,
+                            "metric_name": metric,
+                            "statistic": "Average",
+                            "dimensions": [
+                                {"name": k, "value": v}
+                                for k, v in cw.dimensions(self.physical_name, self.variant).items()
+                            ],
+                        },
+                        **cooldowns,
+                    }
+                ),
                 opts=after,
             )
         for i, sch in enumerate(a.schedules):
@@ -479,7 +595,12 @@ class AwsEndpoint(pulumi.ComponentResource):
     def _role_policy(self, v: dict[str, Any], image: str) -> dict[str, Any]:
         region, spec = self.region, self.spec
         statements: list[dict[str, Any]] = [
-            {"Sid": "ReadItsModel", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": list(v["model_read"])},
+            {
+                "Sid": "ReadItsModel",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": list(v["model_read"]),
+            },
             {
                 "Sid": "UseItsKeyThroughS3",
                 "Effect": "Allow",
@@ -487,23 +608,82 @@ class AwsEndpoint(pulumi.ComponentResource):
                 "Resource": [v["key_arn"]],
                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
             },
-            {"Sid": "WriteItsLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], "Resource": [f"{v['log_arn']}:*"]},
+            {
+                "Sid": "WriteItsLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [f"{v['log_arn']}:*"],
+            },
         ]
         if spec.capture.sample_percent:
-            statements.append({"Sid": "WriteItsCapture", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [f"{v['bucket_arn']}/capture/{spec.key}/*"]})
+            statements.append(
+                {
+                    "Sid": "WriteItsCapture",
+                    "Effect": "Allow",
+                    "Action": ["s3:PutObject"],
+                    "Resource": [f"{v['bucket_arn']}/capture/{spec.key}/*"],
+                }
+            )
         repo = _ecr_repository_arn(image, v["partition"])
         if repo:
-            statements.append({"Sid": "PullItsImage", "Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], "Resource": [repo]})
+            statements.append(
+                {
+                    "Sid": "PullItsImage",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer",
+                        "ecr:BatchCheckLayerAvailability",
+                    ],
+                    "Resource": [repo],
+                }
+            )
             # GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
-            statements.append({"Sid": "EcrLogin", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]})
+            statements.append(
+                {
+                    "Sid": "EcrLogin",
+                    "Effect": "Allow",
+                    "Action": ["ecr:GetAuthorizationToken"],
+                    "Resource": ["*"],
+                }
+            )
         n = spec.network
         if n.subnet_ids:
             p = v["partition"]
-            arns = [f"arn:{p}:ec2:{region}:*:subnet/{s}" for s in n.subnet_ids] + [f"arn:{p}:ec2:{region}:*:security-group/{g}" for g in n.security_group_ids]
-            statements.append({"Sid": "PlaceInItsVpc", "Effect": "Allow", "Action": ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission"], "Resource": [*arns, f"arn:{p}:ec2:{region}:*:network-interface/*"]})
-            statements.append({"Sid": "ManageItsInterfaces", "Effect": "Allow", "Action": ["ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"], "Resource": [f"arn:{p}:ec2:{region}:*:network-interface/*"]})
+            arns = [f"arn:{p}:ec2:{region}:*:subnet/{s}" for s in n.subnet_ids] + [
+                f"arn:{p}:ec2:{region}:*:security-group/{g}" for g in n.security_group_ids
+            ]
+            statements.append(
+                {
+                    "Sid": "PlaceInItsVpc",
+                    "Effect": "Allow",
+                    "Action": ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission"],
+                    "Resource": [*arns, f"arn:{p}:ec2:{region}:*:network-interface/*"],
+                }
+            )
+            statements.append(
+                {
+                    "Sid": "ManageItsInterfaces",
+                    "Effect": "Allow",
+                    "Action": ["ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+                    "Resource": [f"arn:{p}:ec2:{region}:*:network-interface/*"],
+                }
+            )
             # Describe* calls have no resource-level permissions.
-            statements.append({"Sid": "DescribeItsVpc", "Effect": "Allow", "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"], "Resource": ["*"]})
+            statements.append(
+                {
+                    "Sid": "DescribeItsVpc",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeVpcs",
+                        "ec2:DescribeDhcpOptions",
+                        "ec2:DescribeSubnets",
+                        "ec2:DescribeSecurityGroups",
+                    ],
+                    "Resource": ["*"],
+                }
+            )
         return {"Version": "2012-10-17", "Statement": statements}
 
     # ---- metric helpers and grants -------------------------------------------------------------------
@@ -523,7 +703,14 @@ class AwsEndpoint(pulumi.ComponentResource):
             name or naming.child(self.spec.key, "invoke-grant"),
             role=role_name,
             policy=self.endpoint.arn.apply(
-                lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sagemaker:InvokeEndpoint"], "Resource": [arn]}]})
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Action": ["sagemaker:InvokeEndpoint"], "Resource": [arn]}
+                        ],
+                    }
+                )
             ),
             opts=self._child,
         )
@@ -562,7 +749,13 @@ def _key_policy(account: str, partition: str, region: str, name: str) -> dict[st
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "AccountAdministersTheKey", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
+            {
+                "Sid": "AccountAdministersTheKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
             {
                 "Sid": "CloudWatchAlarmsPublishToTheEncryptedTopic",
                 "Effect": "Allow",
@@ -575,9 +768,19 @@ def _key_policy(account: str, partition: str, region: str, name: str) -> dict[st
                 "Sid": "CloudWatchLogsEncryptsItsLogGroup",
                 "Effect": "Allow",
                 "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
                 "Resource": "*",
-                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:log-group:/aws/sagemaker/Endpoints/{name}"}},
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:log-group:/aws/sagemaker/Endpoints/{name}"
+                    }
+                },
             },
         ],
     }
@@ -632,7 +835,7 @@ def _tag_value(text: str) -> str:
 
 def _s3_object_arn(prefix: str) -> str:
     """``s3://bucket/a/b/`` -> ``arn:aws:s3:::bucket/a/b/*``."""
-    return "arn:aws:s3:::" + prefix[len("s3://"):].rstrip("/") + "/*"
+    return "arn:aws:s3:::" + prefix[len("s3://") :].rstrip("/") + "/*"
 
 
 def _ecr_repository_arn(image: str, partition: str) -> str | None:

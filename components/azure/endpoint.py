@@ -129,7 +129,14 @@ class AzureEndpoint(pulumi.ComponentResource):
         else:
             self.resource_group = resources.ResourceGroup(
                 naming.child(name, "rg"),
-                **self._over("resourceGroup", {"resource_group_name": f"mlinfra-{naming.physical(stack, spec.key, max_len=80)}", "location": region, "tags": self._tags}),
+                **self._over(
+                    "resourceGroup",
+                    {
+                        "resource_group_name": f"mlinfra-{naming.physical(stack, spec.key, max_len=80)}",
+                        "location": region,
+                        "tags": self._tags,
+                    },
+                ),
                 opts=self._child,
             )
             rg_name = self.resource_group.name
@@ -140,104 +147,135 @@ class AzureEndpoint(pulumi.ComponentResource):
         network_rules = {"default_action": "Deny" if private else "Allow", "bypass": "AzureServices"}
         self.storage_account = storage.StorageAccount(
             naming.child(name, "storage"),
-            **self._over("storage", {
-                **where,
-                "account_name": sub.apply(lambda s_: storage_account_name(stack, spec.key, s_)),
-                "kind": "StorageV2",
-                "sku": {"name": o.storageSku or ("Standard_ZRS" if profile == "prod" else "Standard_LRS")},
-                "access_tier": "Hot",
-                "enable_https_traffic_only": True,
-                "minimum_tls_version": "TLS1_2",
-                "allow_blob_public_access": False,
-                "allow_shared_key_access": o.allowSharedKeyUpload,
-                "default_to_o_auth_authentication": True,
-                "allow_cross_tenant_replication": False,
-                "public_network_access": public,
-                "network_rule_set": network_rules,
-                "encryption": {
-                    "key_source": "Microsoft.Storage",
-                    "require_infrastructure_encryption": True,
-                    "services": {"blob": {"enabled": True, "key_type": "Account"}, "file": {"enabled": True, "key_type": "Account"}},
+            **self._over(
+                "storage",
+                {
+                    **where,
+                    "account_name": sub.apply(lambda s_: storage_account_name(stack, spec.key, s_)),
+                    "kind": "StorageV2",
+                    "sku": {
+                        "name": o.storageSku or ("Standard_ZRS" if profile == "prod" else "Standard_LRS")
+                    },
+                    "access_tier": "Hot",
+                    "enable_https_traffic_only": True,
+                    "minimum_tls_version": "TLS1_2",
+                    "allow_blob_public_access": False,
+                    "allow_shared_key_access": o.allowSharedKeyUpload,
+                    "default_to_o_auth_authentication": True,
+                    "allow_cross_tenant_replication": False,
+                    "public_network_access": public,
+                    "network_rule_set": network_rules,
+                    "encryption": {
+                        "key_source": "Microsoft.Storage",
+                        "require_infrastructure_encryption": True,
+                        "services": {
+                            "blob": {"enabled": True, "key_type": "Account"},
+                            "file": {"enabled": True, "key_type": "Account"},
+                        },
+                    },
+                    "tags": self._tags,
                 },
-                "tags": self._tags,
-            }),
+            ),
             opts=stateful,
         )
         account = {"resource_group_name": rg_name, "account_name": self.storage_account.name}
         self.blob_service = storage.BlobServiceProperties(
             naming.child(name, "blob-service"),
-            **self._over("blobService", {
-                **account,
-                "blob_services_name": "default",
-                "is_versioning_enabled": True,
-                "delete_retention_policy": {"enabled": True, "days": 30},
-                "container_delete_retention_policy": {"enabled": True, "days": 30},
-            }),
+            **self._over(
+                "blobService",
+                {
+                    **account,
+                    "blob_services_name": "default",
+                    "is_versioning_enabled": True,
+                    "delete_retention_policy": {"enabled": True, "days": 30},
+                    "container_delete_retention_policy": {"enabled": True, "days": 30},
+                },
+            ),
             opts=self._child,
         )
         self.container = storage.BlobContainer(
             naming.child(name, "artifacts"),
             **self._over("container", {**account, "container_name": CONTAINER, "public_access": "None"}),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.blob_service], protect=spec.storage.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.blob_service], protect=spec.storage.protect
+            ),
         )
 
         # ---- key vault, logs ---------------------------------------------------------------------------
         self.vault = keyvault.Vault(
             naming.child(name, "vault"),
-            **self._over("keyVault", {
-                **where,
-                "vault_name": sub.apply(lambda s_: key_vault_name(stack, spec.key, s_)),
-                "properties": {
-                    "tenant_id": client.tenant_id,
-                    "sku": {"family": "A", "name": "standard"},
-                    "enable_rbac_authorization": True,
-                    "enable_soft_delete": True,
-                    "soft_delete_retention_in_days": 90,
-                    "enable_purge_protection": True,
-                    "public_network_access": public,
-                    "network_acls": network_rules,
+            **self._over(
+                "keyVault",
+                {
+                    **where,
+                    "vault_name": sub.apply(lambda s_: key_vault_name(stack, spec.key, s_)),
+                    "properties": {
+                        "tenant_id": client.tenant_id,
+                        "sku": {"family": "A", "name": "standard"},
+                        "enable_rbac_authorization": True,
+                        "enable_soft_delete": True,
+                        "soft_delete_retention_in_days": 90,
+                        "enable_purge_protection": True,
+                        "public_network_access": public,
+                        "network_acls": network_rules,
+                    },
+                    "tags": self._tags,
                 },
-                "tags": self._tags,
-            }),
+            ),
             opts=stateful,
         )
         self.log_workspace = operationalinsights.Workspace(
             naming.child(name, "logs"),
-            **self._over("logs", {**where, "workspace_name": naming.physical(stack, spec.key, "logs"), "sku": {"name": "PerGB2018"}, "retention_in_days": o.logRetentionDays, "tags": self._tags}),
+            **self._over(
+                "logs",
+                {
+                    **where,
+                    "workspace_name": naming.physical(stack, spec.key, "logs"),
+                    "sku": {"name": "PerGB2018"},
+                    "retention_in_days": o.logRetentionDays,
+                    "tags": self._tags,
+                },
+            ),
             opts=self._child,
         )
         self.app_insights = applicationinsights.Component(
             naming.child(name, "appinsights"),
-            **self._over("appInsights", {
-                **where,
-                "resource_name_": naming.physical(stack, spec.key, "appi"),
-                "kind": "web",
-                "application_type": "web",
-                "ingestion_mode": "LogAnalytics",
-                "workspace_resource_id": self.log_workspace.id,
-                "tags": self._tags,
-            }),
+            **self._over(
+                "appInsights",
+                {
+                    **where,
+                    "resource_name_": naming.physical(stack, spec.key, "appi"),
+                    "kind": "web",
+                    "application_type": "web",
+                    "ingestion_mode": "LogAnalytics",
+                    "workspace_resource_id": self.log_workspace.id,
+                    "tags": self._tags,
+                },
+            ),
             opts=self._child,
         )
 
         # ---- Azure ML workspace --------------------------------------------------------------------------
         self.workspace = ml.Workspace(
             naming.child(name, "workspace"),
-            **self._over("workspace", {
-                **where,
-                "workspace_name": naming.physical(stack, spec.key, "ws", max_len=33),
-                "friendly_name": f"mlinfra {stack} {spec.key}",
-                "identity": {"type": "SystemAssigned"},
-                "sku": {"name": "Basic", "tier": "Basic"},
-                "hbi_workspace": True,
-                "public_network_access": public,
-                "managed_network": {"isolation_mode": "AllowOnlyApprovedOutbound"} if private else None,
-                "storage_account": self.storage_account.id,
-                "key_vault": self.vault.id,
-                "application_insights": self.app_insights.id,
-                "system_datastores_auth_mode": "Identity",
-                "tags": self._tags,
-            }),
+            **self._over(
+                "workspace",
+                {
+                    **where,
+                    "workspace_name": naming.physical(stack, spec.key, "ws", max_len=33),
+                    "friendly_name": f"mlinfra {stack} {spec.key}",
+                    "identity": {"type": "SystemAssigned"},
+                    "sku": {"name": "Basic", "tier": "Basic"},
+                    "hbi_workspace": True,
+                    "public_network_access": public,
+                    "managed_network": {"isolation_mode": "AllowOnlyApprovedOutbound"} if private else None,
+                    "storage_account": self.storage_account.id,
+                    "key_vault": self.vault.id,
+                    "application_insights": self.app_insights.id,
+                    "system_datastores_auth_mode": "Identity",
+                    "tags": self._tags,
+                },
+            ),
             opts=stateful,
         )
         # The workspace's system identity gets its roles on the storage account, vault and registry from Azure ML
@@ -266,44 +304,70 @@ class AzureEndpoint(pulumi.ComponentResource):
             self.model_uris[ref.digest] = uri = self._model_files(name, ref)
             self.model_versions[ref.digest] = ml.ModelVersion(
                 naming.child(name, f"model-{ref.digest[:12]}"),
-                **self._over("model", {
-                    **ws,
-                    "name": self.model_containers[ref.name].name,
-                    "version": ref.digest[:12],
-                    "properties": {
-                        "model_type": "triton_model",
-                        "model_uri": uri,
-                        "description": f"{ref.name} {ref.version} ({ref.target})",
-                        "properties": {"mlinfra-digest": ref.digest, "mlinfra-ref": ref.ref},
-                        "tags": self._tags,
+                **self._over(
+                    "model",
+                    {
+                        **ws,
+                        "name": self.model_containers[ref.name].name,
+                        "version": ref.digest[:12],
+                        "properties": {
+                            "model_type": "triton_model",
+                            "model_uri": uri,
+                            "description": f"{ref.name} {ref.version} ({ref.target})",
+                            "properties": {"mlinfra-digest": ref.digest, "mlinfra-ref": ref.ref},
+                            "tags": self._tags,
+                        },
                     },
-                }),
+                ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=self.model_blobs),
             )
         self.model_data_url = self.model_uris[model.digest]
         self.environment = self._environment(name, ws) if spec.serving.image else None
 
         # ---- endpoint ----------------------------------------------------------------------------------
-        endpoint_props = {"auth_mode": o.authMode, "public_network_access": public, "description": f"mlinfra {stack}/{spec.key}"}
-        endpoint_args = self._over("endpoint", {
-            **ws,
-            "location": region,
-            "endpoint_name": sub.apply(lambda s_: endpoint_name(stack, spec.key, s_)),
-            "kind": "Managed",
-            "identity": {"type": "SystemAssigned"},
-            "properties": endpoint_props,
-            "tags": self._tags,
-        })
+        endpoint_props = {
+            "auth_mode": o.authMode,
+            "public_network_access": public,
+            "description": f"mlinfra {stack}/{spec.key}",
+        }
+        endpoint_args = self._over(
+            "endpoint",
+            {
+                **ws,
+                "location": region,
+                "endpoint_name": sub.apply(lambda s_: endpoint_name(stack, spec.key, s_)),
+                "kind": "Managed",
+                "identity": {"type": "SystemAssigned"},
+                "properties": endpoint_props,
+                "tags": self._tags,
+            },
+        )
         self.endpoint = ml.OnlineEndpoint(
             name,
             **endpoint_args,
             # Traffic belongs to the traffic step (after the deployments exist): never reset it here.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["properties.traffic", "properties.mirrorTraffic"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["properties.traffic", "properties.mirrorTraffic"]
+            ),
         )
         self.endpoint_principal_id = self.endpoint.identity.apply(lambda i: i.principal_id if i else "")
-        reader = [self._grant("endpoint-model-read", self.endpoint_principal_id, "Storage Blob Data Reader", self.container.id)]
+        reader = [
+            self._grant(
+                "endpoint-model-read",
+                self.endpoint_principal_id,
+                "Storage Blob Data Reader",
+                self.container.id,
+            )
+        ]
         if spec.capture.sample_percent:
-            reader.append(self._grant("endpoint-capture-write", self.endpoint_principal_id, "Storage Blob Data Contributor", self.storage_account.id))
+            reader.append(
+                self._grant(
+                    "endpoint-capture-write",
+                    self.endpoint_principal_id,
+                    "Storage Blob Data Contributor",
+                    self.storage_account.id,
+                )
+            )
 
         # ---- deployments (one, or blue/green), then the traffic step --------------------------------------
         slots = sorted(self.traffic)
@@ -314,16 +378,25 @@ class AzureEndpoint(pulumi.ComponentResource):
             ref = model if slot == o.candidateSlot else stable_ref
             self.deployments[slot] = dep = ml.OnlineDeployment(
                 naming.child(name, slot),
-                **self._over("deployment", {
-                    **ws,
-                    "location": region,
-                    "endpoint_name": self.endpoint.name,
-                    "deployment_name": slot,
-                    "kind": "Managed",
-                    "sku": {"name": "Default", "capacity": spec.compute.instances},
-                    "properties": self._deployment_properties(ref, slot == o.candidateSlot),
-                    "tags": {**self._tags, "mlinfra-slot": slot, "mlinfra-role": "candidate" if slot == o.candidateSlot and len(slots) > 1 else "stable"},
-                }),
+                **self._over(
+                    "deployment",
+                    {
+                        **ws,
+                        "location": region,
+                        "endpoint_name": self.endpoint.name,
+                        "deployment_name": slot,
+                        "kind": "Managed",
+                        "sku": {"name": "Default", "capacity": spec.compute.instances},
+                        "properties": self._deployment_properties(ref, slot == o.candidateSlot),
+                        "tags": {
+                            **self._tags,
+                            "mlinfra-slot": slot,
+                            "mlinfra-role": "candidate"
+                            if slot == o.candidateSlot and len(slots) > 1
+                            else "stable",
+                        },
+                    },
+                ),
                 # Deployments are created one at a time (the endpoint takes one operation at a time); once
                 # autoscale owns the instance count, `pulumi up` must not reset it.
                 opts=pulumi.ResourceOptions(
@@ -339,22 +412,31 @@ class AzureEndpoint(pulumi.ComponentResource):
             endpoint_id=self.endpoint.id,
             traffic=self.traffic,
             mirror_traffic=self.mirror_traffic,
-            endpoint_revision=_digest({k: v for k, v in endpoint_args.items() if not isinstance(v, pulumi.Output)}),
+            endpoint_revision=_digest(
+                {k: v for k, v in endpoint_args.items() if not isinstance(v, pulumi.Output)}
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.deployments.values())),
         )
 
         # ---- autoscaling -------------------------------------------------------------------------------
-        self.autoscale = {slot: self._autoscale(name, slot, dep, rg_name) for slot, dep in self.deployments.items()} if spec.autoscales else {}
+        self.autoscale = (
+            {slot: self._autoscale(name, slot, dep, rg_name) for slot, dep in self.deployments.items()}
+            if spec.autoscales
+            else {}
+        )
 
         # ---- alerts, diagnostics, workbook ------------------------------------------------------------------
         self.action_group = monitor.ActionGroup(
             naming.child(name, "alerts"),
-            **self._over("actionGroup", {
-                "resource_group_name": rg_name,
-                "action_group_name": f"{self.physical_name}-alerts",
-                **am.action_group_args(f"ml{spec.key}".replace("-", ""), notify.emails, notify.webhooks),
-                "tags": self._tags,
-            }),
+            **self._over(
+                "actionGroup",
+                {
+                    "resource_group_name": rg_name,
+                    "action_group_name": f"{self.physical_name}-alerts",
+                    **am.action_group_args(f"ml{spec.key}".replace("-", ""), notify.emails, notify.webhooks),
+                    "tags": self._tags,
+                },
+            ),
             opts=self._child,
         )
         self.rules = self._rules()
@@ -371,25 +453,36 @@ class AzureEndpoint(pulumi.ComponentResource):
         gpu = spec.compute.accelerator == "gpu"
         self.workbook = applicationinsights.Workbook(
             naming.child(name, "dashboard"),
-            **self._over("workbook", {
-                **where,
-                "resource_name_": str(uuid.uuid5(uuid.NAMESPACE_URL, f"mlinfra/{stack}/{spec.key}/workbook")),
-                "kind": "shared",
-                "category": "workbook",
-                "display_name": f"mlinfra {self.physical_name}",
-                "source_id": "azure monitor",
-                "serialized_data": pulumi.Output.all(self.endpoint.id, *[d.id for d in self.deployments.values()]).apply(
-                    lambda ids: am.workbook(self.physical_name, ids[0], dict(zip(self.deployments, ids[1:], strict=True)), gpu)
-                ),
-                "tags": self._tags,
-            }),
+            **self._over(
+                "workbook",
+                {
+                    **where,
+                    "resource_name_": str(
+                        uuid.uuid5(uuid.NAMESPACE_URL, f"mlinfra/{stack}/{spec.key}/workbook")
+                    ),
+                    "kind": "shared",
+                    "category": "workbook",
+                    "display_name": f"mlinfra {self.physical_name}",
+                    "source_id": "azure monitor",
+                    "serialized_data": pulumi.Output.all(
+                        self.endpoint.id, *[d.id for d in self.deployments.values()]
+                    ).apply(
+                        lambda ids: am.workbook(
+                            self.physical_name, ids[0], dict(zip(self.deployments, ids[1:], strict=True)), gpu
+                        )
+                    ),
+                    "tags": self._tags,
+                },
+            ),
             opts=self._child,
         )
 
         # ---- outputs -----------------------------------------------------------------------------------
         self.endpoint_name = self.endpoint.name
         self.endpoint_id = self.endpoint.id
-        self.invoke_url = self.endpoint.name.apply(lambda n_: f"https://{n_}.{region}.inference.ml.azure.com/score")
+        self.invoke_url = self.endpoint.name.apply(
+            lambda n_: f"https://{n_}.{region}.inference.ml.azure.com/score"
+        )
         self.artifact_bucket = pulumi.Output.concat(self.storage_account.name, "/", self.container.name)
         self.alarm_names = pulumi.Output.all(*[a.name for a in self.alerts]).apply(list)
         self.dashboard_url = pulumi.Output.all(client.tenant_id, self.workbook.id).apply(
@@ -402,14 +495,22 @@ class AzureEndpoint(pulumi.ComponentResource):
         """Apply the ``overrides.<role>`` escape hatch (keyword arguments of the Pulumi resource)."""
         return _deep_merge(kwargs, self.spec.overrides.get(role, {}))
 
-    def _grant(self, role_name: str, principal_id: pulumi.Input[str], role: str, scope: pulumi.Input[str]) -> authorization.RoleAssignment:
+    def _grant(
+        self, role_name: str, principal_id: pulumi.Input[str], role: str, scope: pulumi.Input[str]
+    ) -> authorization.RoleAssignment:
         """A role assignment with a deterministic name (so a re-run never duplicates it)."""
         return authorization.RoleAssignment(
             naming.child(self.spec.key, f"grant-{role_name}"),
-            role_assignment_name=str(uuid.uuid5(uuid.NAMESPACE_URL, f"mlinfra/{self.stack}/{self.spec.key}/{role_name}")),
+            role_assignment_name=str(
+                uuid.uuid5(uuid.NAMESPACE_URL, f"mlinfra/{self.stack}/{self.spec.key}/{role_name}")
+            ),
             principal_id=principal_id,
             principal_type="ServicePrincipal",
-            role_definition_id=self.subscription_id.apply(lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{ROLE[role]}"),
+            role_definition_id=self.subscription_id.apply(
+                lambda sub: (
+                    f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{ROLE[role]}"
+                )
+            ),
             scope=scope,
             description=f"mlinfra {self.physical_name}: {role}",
             opts=self._child,
@@ -418,7 +519,7 @@ class AzureEndpoint(pulumi.ComponentResource):
     def _model_files(self, name: str, ref: ModelRef) -> pulumi.Output[str]:
         """Upload a local package's Triton repository (content-addressed paths); return the model URI."""
         if ref.kind == "az":
-            account, _, rest = ref.prefix[len("az://"):].partition("/")
+            account, _, rest = ref.prefix[len("az://") :].partition("/")
             return pulumi.Output.from_input(f"https://{account}.blob.core.windows.net/{rest}{mf.TRITON_DIR}")
         assert ref.manifest is not None and ref.local_dir is not None
         base = f"models/{ref.name}/{ref.version}"
@@ -439,25 +540,34 @@ class AzureEndpoint(pulumi.ComponentResource):
                     opts=self._child,
                 )
             )
-        return self.storage_account.name.apply(lambda acct: f"https://{acct}.blob.core.windows.net/{CONTAINER}/{base}/{mf.TRITON_DIR}")
+        return self.storage_account.name.apply(
+            lambda acct: f"https://{acct}.blob.core.windows.net/{CONTAINER}/{base}/{mf.TRITON_DIR}"
+        )
 
     def _environment(self, name: str, ws: dict[str, Any]) -> ml.EnvironmentVersion:
         """A custom serving container (``serving.image``) with the routes Azure ML probes and scores on."""
         s, o = self.spec.serving, self.options
-        routes = {"liveness_route": o.livenessRoute, "readiness_route": o.readinessRoute, "scoring_route": o.scoringRoute}
+        routes = {
+            "liveness_route": o.livenessRoute,
+            "readiness_route": o.readinessRoute,
+            "scoring_route": o.scoringRoute,
+        }
         return ml.EnvironmentVersion(
             naming.child(name, "environment"),
-            **self._over("environment", {
-                **ws,
-                "name": f"{self.physical_name}-serving",
-                "version": _digest([s.image, s.port, routes]),
-                "properties": {
-                    "image": s.image,
-                    "os_type": "Linux",
-                    "inference_config": {k: {"path": v, "port": s.port} for k, v in routes.items()},
-                    "tags": self._tags,
+            **self._over(
+                "environment",
+                {
+                    **ws,
+                    "name": f"{self.physical_name}-serving",
+                    "version": _digest([s.image, s.port, routes]),
+                    "properties": {
+                        "image": s.image,
+                        "os_type": "Linux",
+                        "inference_config": {k: {"path": v, "port": s.port} for k, v in routes.items()},
+                        "tags": self._tags,
+                    },
                 },
-            }),
+            ),
             opts=self._child,
         )
 
@@ -468,12 +578,16 @@ class AzureEndpoint(pulumi.ComponentResource):
         if spec.capture.sample_percent:
             rate = spec.capture.sample_percent / 100
             capture = ml.DataCollectorArgs(
-                collections={c: ml.CollectionArgs(data_collection_mode="Enabled", sampling_rate=rate) for c in ("request", "response")},
+                collections={
+                    c: ml.CollectionArgs(data_collection_mode="Enabled", sampling_rate=rate)
+                    for c in ("request", "response")
+                },
                 rolling_rate="Hour",
             )
         return ml.ManagedOnlineDeploymentArgs(
             endpoint_compute_type="Managed",
-            description=f"mlinfra {self.physical_name}: {ref.name} {ref.version}" + (" (candidate)" if candidate and len(self.traffic) > 1 else ""),
+            description=f"mlinfra {self.physical_name}: {ref.name} {ref.version}"
+            + (" (candidate)" if candidate and len(self.traffic) > 1 else ""),
             instance_type=self.instance.name,
             model=self.model_versions[ref.digest].id,
             environment_id=self.environment.id if self.environment else None,
@@ -489,31 +603,46 @@ class AzureEndpoint(pulumi.ComponentResource):
             data_collector=capture,
         )
 
-    def _autoscale(self, name: str, slot: str, dep: ml.OnlineDeployment, rg_name: pulumi.Input[str]) -> monitor.AutoscaleSetting:
+    def _autoscale(
+        self, name: str, slot: str, dep: ml.OnlineDeployment, rg_name: pulumi.Input[str]
+    ) -> monitor.AutoscaleSetting:
         a = self.spec.autoscaling
         rules = self._scale_rules(dep.id)
         profiles: list[dict[str, Any]] = [
-            {"name": "default", "capacity": {"minimum": str(a.min_instances), "maximum": str(a.max_instances), "default": str(self.spec.compute.instances)}, "rules": rules}
+            {
+                "name": "default",
+                "capacity": {
+                    "minimum": str(a.min_instances),
+                    "maximum": str(a.max_instances),
+                    "default": str(self.spec.compute.instances),
+                },
+                "rules": rules,
+            }
         ]
         for i, sch in enumerate(a.schedules):
-            profiles.append({
-                "name": sch.name or f"schedule-{i}",
-                "capacity": {"minimum": str(sch.min), "maximum": str(sch.max), "default": str(sch.min)},
-                "rules": rules,
-                "recurrence": recurrence(sch.cron, sch.timezone),
-            })
+            profiles.append(
+                {
+                    "name": sch.name or f"schedule-{i}",
+                    "capacity": {"minimum": str(sch.min), "maximum": str(sch.max), "default": str(sch.min)},
+                    "rules": rules,
+                    "recurrence": recurrence(sch.cron, sch.timezone),
+                }
+            )
         return monitor.AutoscaleSetting(
             naming.child(name, f"autoscale-{slot}"),
-            **self._over("autoscale", {
-                "resource_group_name": rg_name,
-                "location": self.region,
-                "autoscale_setting_name": f"{self.physical_name}-{slot}",
-                "enabled": True,
-                "target_resource_uri": dep.id,
-                "target_resource_location": self.region,
-                "profiles": profiles,
-                "tags": self._tags,
-            }),
+            **self._over(
+                "autoscale",
+                {
+                    "resource_group_name": rg_name,
+                    "location": self.region,
+                    "autoscale_setting_name": f"{self.physical_name}-{slot}",
+                    "enabled": True,
+                    "target_resource_uri": dep.id,
+                    "target_resource_location": self.region,
+                    "profiles": profiles,
+                    "tags": self._tags,
+                },
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[dep]),
         )
 
@@ -521,7 +650,9 @@ class AzureEndpoint(pulumi.ComponentResource):
         a, spec = self.spec.autoscaling, self.spec
         out_cd, in_cd = iso_minutes(a.scale_out_cooldown_seconds), iso_minutes(a.scale_in_cooldown_seconds)
 
-        def rule(metric: str, op: str, threshold: float, direction: str, cooldown: str, per_instance: bool = False) -> dict[str, Any]:
+        def rule(
+            metric: str, op: str, threshold: float, direction: str, cooldown: str, per_instance: bool = False
+        ) -> dict[str, Any]:
             return {
                 "metric_trigger": {
                     "metric_name": metric,
@@ -535,35 +666,71 @@ class AzureEndpoint(pulumi.ComponentResource):
                     "threshold": float(threshold),
                     "divide_per_instance": per_instance,
                 },
-                "scale_action": {"direction": direction, "type": "ChangeCount", "value": "1", "cooldown": cooldown},
+                "scale_action": {
+                    "direction": direction,
+                    "type": "ChangeCount",
+                    "value": "1",
+                    "cooldown": cooldown,
+                },
             }
 
         rules = []
         if a.target_utilization_percent is not None:
-            metric = "GpuUtilizationPercentage" if spec.compute.accelerator == "gpu" else "CpuUtilizationPercentage"
+            metric = (
+                "GpuUtilizationPercentage"
+                if spec.compute.accelerator == "gpu"
+                else "CpuUtilizationPercentage"
+            )
             t = a.target_utilization_percent
-            rules += [rule(metric, "GreaterThan", t, "Increase", out_cd), rule(metric, "LessThan", round(t * SCALE_IN_SHARE), "Decrease", in_cd)]
+            rules += [
+                rule(metric, "GreaterThan", t, "Increase", out_cd),
+                rule(metric, "LessThan", round(t * SCALE_IN_SHARE), "Decrease", in_cd),
+            ]
         if a.target_invocations_per_instance_per_minute is not None:
             t = a.target_invocations_per_instance_per_minute
             rules += [
                 rule("RequestsPerMinute", "GreaterThan", t, "Increase", out_cd, per_instance=True),
-                rule("RequestsPerMinute", "LessThan", round(t * SCALE_IN_SHARE), "Decrease", in_cd, per_instance=True),
+                rule(
+                    "RequestsPerMinute",
+                    "LessThan",
+                    round(t * SCALE_IN_SHARE),
+                    "Decrease",
+                    in_cd,
+                    per_instance=True,
+                ),
             ]
         if spec.alerts.latency_p99_ms is not None:
-            rules.append(rule("RequestLatency_P99", "GreaterThan", round(spec.alerts.latency_p99_ms * LATENCY_SCALE_SHARE), "Increase", out_cd))
+            rules.append(
+                rule(
+                    "RequestLatency_P99",
+                    "GreaterThan",
+                    round(spec.alerts.latency_p99_ms * LATENCY_SCALE_SHARE),
+                    "Increase",
+                    out_cd,
+                )
+            )
         return rules
 
     def _rules(self) -> list[AlertRule]:
         rules = alert_rules(self.spec)
         a = self.spec.autoscaling
-        rules.append(am.capacity_rule(a.min_instances if a.enabled else self.spec.compute.instances, self.spec.alerts.evaluation_minutes))
+        rules.append(
+            am.capacity_rule(
+                a.min_instances if a.enabled else self.spec.compute.instances,
+                self.spec.alerts.evaluation_minutes,
+            )
+        )
         return rules
 
     def _alerts(self, name: str, rg_name: pulumi.Input[str]) -> list[monitor.MetricAlert]:
         out = []
         count = error_count_threshold(self.spec)
         for rule in self.rules:
-            targets: list[tuple[str, Any]] = [("", self.endpoint.id)] if rule.signal in am.ENDPOINT_SIGNALS else [(f"-{s}", d.id) for s, d in self.deployments.items()]
+            targets: list[tuple[str, Any]] = (
+                [("", self.endpoint.id)]
+                if rule.signal in am.ENDPOINT_SIGNALS
+                else [(f"-{s}", d.id) for s, d in self.deployments.items()]
+            )
             for suffix, scope in targets:
                 alert_name = f"{self.physical_name}-{rule.id}{suffix}"
                 out.append(
@@ -580,15 +747,30 @@ class AzureEndpoint(pulumi.ComponentResource):
     # ---- metric helpers and grants -------------------------------------------------------------------
     def metric_request_latency(self, percentile: int = 99) -> dict[str, Any]:
         """The endpoint's request latency (ms) for your own alerts and workbooks: namespace, metric, resource."""
-        return {"namespace": am.ENDPOINT_TYPE, "metric": f"RequestLatency_P{percentile}", "resource_id": self.endpoint.id}
+        return {
+            "namespace": am.ENDPOINT_TYPE,
+            "metric": f"RequestLatency_P{percentile}",
+            "resource_id": self.endpoint.id,
+        }
 
     def metric_requests_per_minute(self) -> dict[str, Any]:
-        return {"namespace": am.ENDPOINT_TYPE, "metric": "RequestsPerMinute", "resource_id": self.endpoint.id, "dimensions": ["deployment", "statusCodeClass"]}
+        return {
+            "namespace": am.ENDPOINT_TYPE,
+            "metric": "RequestsPerMinute",
+            "resource_id": self.endpoint.id,
+            "dimensions": ["deployment", "statusCodeClass"],
+        }
 
     def metric_utilization(self, slot: str, kind: str = "Cpu") -> dict[str, Any]:
-        return {"namespace": am.DEPLOYMENT_TYPE, "metric": f"{kind}UtilizationPercentage", "resource_id": self.deployments[slot].id}
+        return {
+            "namespace": am.DEPLOYMENT_TYPE,
+            "metric": f"{kind}UtilizationPercentage",
+            "resource_id": self.deployments[slot].id,
+        }
 
-    def grant_invoke(self, principal_id: pulumi.Input[str], name: str = "invoke") -> authorization.RoleAssignment:
+    def grant_invoke(
+        self, principal_id: pulumi.Input[str], name: str = "invoke"
+    ) -> authorization.RoleAssignment:
         """Let a principal call this endpoint with an AAD token ('AzureML Data Scientist' on this endpoint only)."""
         return self._grant(name, principal_id, "AzureML Data Scientist", self.endpoint.id)
 

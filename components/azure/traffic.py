@@ -54,7 +54,9 @@ def _wait(s, response) -> None:
         time.sleep(int(r.headers.get("Retry-After", "10")))
 
 
-def apply_traffic(endpoint_id: str, traffic: dict[str, int], mirror: dict[str, int], missing_ok: bool = False) -> None:
+def apply_traffic(
+    endpoint_id: str, traffic: dict[str, int], mirror: dict[str, int], missing_ok: bool = False
+) -> None:
     """GET the endpoint, set its traffic and mirror traffic, PUT it back and wait for the operation."""
     s = _session()
     url = f"{ARM}{endpoint_id}?api-version={API_VERSION}"
@@ -80,7 +82,11 @@ class _TrafficProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         keys = ("endpointId", "traffic", "mirrorTraffic", "endpointRevision")
         changed = [k for k in keys if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=["endpointId"] if "endpointId" in changed else [], delete_before_replace=True)
+        return DiffResult(
+            changes=bool(changed),
+            replaces=["endpointId"] if "endpointId" in changed else [],
+            delete_before_replace=True,
+        )
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         apply_traffic(news["endpointId"], news["traffic"], news["mirrorTraffic"])
@@ -116,6 +122,11 @@ class EndpointTraffic(Resource):
         super().__init__(
             _TrafficProvider(),
             name,
-            {"endpointId": endpoint_id, "traffic": traffic, "mirrorTraffic": mirror_traffic, "endpointRevision": endpoint_revision},
+            {
+                "endpointId": endpoint_id,
+                "traffic": traffic,
+                "mirrorTraffic": mirror_traffic,
+                "endpointRevision": endpoint_revision,
+            },
             opts,
         )

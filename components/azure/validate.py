@@ -77,7 +77,17 @@ class AzureOptions(_Model):
     expectedRequestsPerMinute: int | None = Field(None, ge=1, le=10_000_000)
     """Reference traffic for the non-2xx alert (Azure metric alerts count, they cannot divide)."""
     logRetentionDays: int = Field(30, ge=30, le=730)
-    storageSku: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS", "Standard_RAGRS", "Standard_RAGZRS"] | None = None
+    storageSku: (
+        Literal[
+            "Standard_LRS",
+            "Standard_ZRS",
+            "Standard_GRS",
+            "Standard_GZRS",
+            "Standard_RAGRS",
+            "Standard_RAGZRS",
+        ]
+        | None
+    ) = None
     """Default: Standard_LRS for dev, Standard_ZRS for prod."""
     livenessRoute: str = "/v2/health/live"
     readinessRoute: str = "/v2/health/ready"
@@ -213,41 +223,113 @@ def recurrence(cron: str, timezone: str) -> dict[str, Any]:
         raise ValueError(f"time zone '{timezone}' has no Windows id this project knows")
     return {
         "frequency": "Week",
-        "schedule": {"time_zone": tz, "days": _days(dow), "hours": _numbers(hour, 0, 23), "minutes": _numbers(minute, 0, 59)},
+        "schedule": {
+            "time_zone": tz,
+            "days": _days(dow),
+            "hours": _numbers(hour, 0, 23),
+            "minutes": _numbers(minute, 0, 59),
+        },
     }
 
 
 # ------------------------------------------------------------------------------------------- validation
-def validate_for_azure(spec: EndpointSpec, region: str = "westeurope", profile: str = "dev") -> list[ConfigIssue]:
+def validate_for_azure(
+    spec: EndpointSpec, region: str = "westeurope", profile: str = "dev"
+) -> list[ConfigIssue]:
     p = f"mlinfra:endpoints.{spec.key}"
     out: list[ConfigIssue] = []
     if region not in REGIONS:
-        out.append(ConfigIssue("azure-native:location", region, "not an Azure region with Azure ML managed online endpoints that this project knows", ", ".join(REGIONS), "set azure-native:location to a region name such as westeurope (lower case, no spaces)"))
+        out.append(
+            ConfigIssue(
+                "azure-native:location",
+                region,
+                "not an Azure region with Azure ML managed online endpoints that this project knows",
+                ", ".join(REGIONS),
+                "set azure-native:location to a region name such as westeurope (lower case, no spaces)",
+            )
+        )
     opts, errs = _field_issues(f"{p}.azure", AzureOptions, spec.azure)
     out.extend(errs)
     c, a, r, n = spec.compute, spec.autoscaling, spec.rollout, spec.network
     if spec.serving.backend is not None:
-        out.append(ConfigIssue(f"{p}.serving.backend", spec.serving.backend, "serving.backend chooses between GCP services; Azure has one (Azure ML managed online endpoints)", "null on azure", "remove serving.backend"))
+        out.append(
+            ConfigIssue(
+                f"{p}.serving.backend",
+                spec.serving.backend,
+                "serving.backend chooses between GCP services; Azure has one (Azure ML managed online endpoints)",
+                "null on azure",
+                "remove serving.backend",
+            )
+        )
     if c.serverless is not None:
-        out.append(ConfigIssue(f"{p}.compute.serverless", c.serverless.model_dump(by_alias=True), "serverless inference is SageMaker-only; Azure ML managed online deployments run on dedicated instances", "null on azure", "remove compute.serverless and pick an instanceType (or leave it null for the smallest that fits)"))
+        out.append(
+            ConfigIssue(
+                f"{p}.compute.serverless",
+                c.serverless.model_dump(by_alias=True),
+                "serverless inference is SageMaker-only; Azure ML managed online deployments run on dedicated instances",
+                "null on azure",
+                "remove compute.serverless and pick an instanceType (or leave it null for the smallest that fits)",
+            )
+        )
     for attr, key in (("accelerator_type", "acceleratorType"), ("accelerator_count", "acceleratorCount")):
         if getattr(c, attr) is not None:
-            out.append(ConfigIssue(f"{p}.compute.{key}", getattr(c, attr), f"{key} is for GCP; on Azure the VM SKU fixes the GPU", "null on azure", "remove it and pick a GPU instanceType (e.g. Standard_NC4as_T4_v3)"))
+            out.append(
+                ConfigIssue(
+                    f"{p}.compute.{key}",
+                    getattr(c, attr),
+                    f"{key} is for GCP; on Azure the VM SKU fixes the GPU",
+                    "null on azure",
+                    "remove it and pick a GPU instanceType (e.g. Standard_NC4as_T4_v3)",
+                )
+            )
     if c.encrypt_volume is not None:
-        out.append(ConfigIssue(f"{p}.compute.encryptVolume", c.encrypt_volume, "encryptVolume is an AWS setting; Azure ML encrypts managed deployment disks at rest with platform keys", "null on azure", "remove compute.encryptVolume"))
+        out.append(
+            ConfigIssue(
+                f"{p}.compute.encryptVolume",
+                c.encrypt_volume,
+                "encryptVolume is an AWS setting; Azure ML encrypts managed deployment disks at rest with platform keys",
+                "null on azure",
+                "remove compute.encryptVolume",
+            )
+        )
     if c.instance_type:
         t = catalog.get("azure", c.instance_type)
         allowed = ", ".join(x.name for x in catalog.types("azure", c.accelerator))
         if t is None:
             near = catalog.suggest("azure", c.instance_type, c.accelerator)
-            out.append(ConfigIssue(f"{p}.compute.instanceType", c.instance_type, "not an Azure ML managed online endpoint SKU in the catalog" + (f" (did you mean {', '.join(near)}?)" if near else ""), allowed, "pick a SKU from the list, or leave instanceType null for the smallest that fits"))
+            out.append(
+                ConfigIssue(
+                    f"{p}.compute.instanceType",
+                    c.instance_type,
+                    "not an Azure ML managed online endpoint SKU in the catalog"
+                    + (f" (did you mean {', '.join(near)}?)" if near else ""),
+                    allowed,
+                    "pick a SKU from the list, or leave instanceType null for the smallest that fits",
+                )
+            )
         elif t.accelerator != c.accelerator:
-            out.append(ConfigIssue(f"{p}.compute.instanceType", c.instance_type, f"a {t.accelerator.upper()} SKU on an endpoint declared accelerator: {c.accelerator}", allowed, f"set compute.accelerator: {t.accelerator}, or pick a {c.accelerator.upper()} SKU"))
-    why0 = "Azure ML managed online deployments cannot scale to zero: a deployment keeps at least one instance"
+            out.append(
+                ConfigIssue(
+                    f"{p}.compute.instanceType",
+                    c.instance_type,
+                    f"a {t.accelerator.upper()} SKU on an endpoint declared accelerator: {c.accelerator}",
+                    allowed,
+                    f"set compute.accelerator: {t.accelerator}, or pick a {c.accelerator.upper()} SKU",
+                )
+            )
+    why0 = (
+        "Azure ML managed online deployments cannot scale to zero: a deployment keeps at least one instance"
+    )
     if c.instances == 0:
-        out.append(ConfigIssue(f"{p}.compute.instances", 0, why0, ">= 1", "set compute.instances to 1 or more"))
+        out.append(
+            ConfigIssue(f"{p}.compute.instances", 0, why0, ">= 1", "set compute.instances to 1 or more")
+        )
     if a.enabled and a.min_instances == 0:
-        out.append(ConfigIssue(f"{p}.autoscaling.minInstances", 0, why0, ">= 1", "set autoscaling.minInstances to 1 or more"))
+        out.append(
+            ConfigIssue(
+                f"{p}.autoscaling.minInstances", 0, why0, ">= 1", "set autoscaling.minInstances to 1 or more"
+            )
+        )
     for i, sch in enumerate(a.schedules):
         sp = f"{p}.autoscaling.schedules[{i}]"
         if sch.min == 0:
@@ -256,27 +338,111 @@ def validate_for_azure(spec: EndpointSpec, region: str = "westeurope", profile: 
             recurrence(sch.cron, sch.timezone)
         except ValueError as exc:
             key = "timezone" if "time zone" in str(exc) else "cron"
-            allowed = ", ".join(sorted(TIME_ZONES)) if key == "timezone" else "'M H * * DAYS', e.g. '0 8 * * MON-FRI'"
-            out.append(ConfigIssue(f"{sp}.{key}", getattr(sch, key), str(exc), allowed, "rewrite the schedule as a weekly recurrence"))
+            allowed = (
+                ", ".join(sorted(TIME_ZONES))
+                if key == "timezone"
+                else "'M H * * DAYS', e.g. '0 8 * * MON-FRI'"
+            )
+            out.append(
+                ConfigIssue(
+                    f"{sp}.{key}",
+                    getattr(sch, key),
+                    str(exc),
+                    allowed,
+                    "rewrite the schedule as a weekly recurrence",
+                )
+            )
     if r.mirror_percent > 50:
-        out.append(ConfigIssue(f"{p}.rollout.mirrorPercent", r.mirror_percent, "Azure ML mirrors at most 50% of live traffic", "0..50", "set mirrorPercent to 50 or less"))
+        out.append(
+            ConfigIssue(
+                f"{p}.rollout.mirrorPercent",
+                r.mirror_percent,
+                "Azure ML mirrors at most 50% of live traffic",
+                "0..50",
+                "set mirrorPercent to 50 or less",
+            )
+        )
     if opts is not None and r.mirror_percent and opts.candidateTrafficPercent:
-        out.append(ConfigIssue(f"{p}.azure.candidateTrafficPercent", opts.candidateTrafficPercent, "a deployment receives live traffic or mirrored traffic, not both", "0 (or unset) while rollout.mirrorPercent > 0", "set candidateTrafficPercent to 0 while mirroring, or set rollout.mirrorPercent: 0"))
+        out.append(
+            ConfigIssue(
+                f"{p}.azure.candidateTrafficPercent",
+                opts.candidateTrafficPercent,
+                "a deployment receives live traffic or mirrored traffic, not both",
+                "0 (or unset) while rollout.mirrorPercent > 0",
+                "set candidateTrafficPercent to 0 while mirroring, or set rollout.mirrorPercent: 0",
+            )
+        )
     if opts is not None and opts.authMode == "Key" and not (opts.keyAuthReason or "").strip():
-        out.append(ConfigIssue(f"{p}.azure.authMode", "Key", "static endpoint keys asked without a reason (keys never expire and are shared secrets)", "AADToken (default) | AMLToken, or Key with azure.keyAuthReason", "keep AADToken and grant callers the 'AzureML Data Scientist' role, or add azure.keyAuthReason"))
+        out.append(
+            ConfigIssue(
+                f"{p}.azure.authMode",
+                "Key",
+                "static endpoint keys asked without a reason (keys never expire and are shared secrets)",
+                "AADToken (default) | AMLToken, or Key with azure.keyAuthReason",
+                "keep AADToken and grant callers the 'AzureML Data Scientist' role, or add azure.keyAuthReason",
+            )
+        )
     if opts is not None and opts.allowSharedKeyUpload and profile == "prod":
-        out.append(ConfigIssue(f"{p}.azure.allowSharedKeyUpload", True, "shared-key access on the artifact account is a dev-only convenience", "false with mlinfra:profile prod", "publish the package with `mlinfra publish DIR --store az://ACCOUNT/CONTAINER/PREFIX` and set model to the manifest URI"))
+        out.append(
+            ConfigIssue(
+                f"{p}.azure.allowSharedKeyUpload",
+                True,
+                "shared-key access on the artifact account is a dev-only convenience",
+                "false with mlinfra:profile prod",
+                "publish the package with `mlinfra publish DIR --store az://ACCOUNT/CONTAINER/PREFIX` and set model to the manifest URI",
+            )
+        )
     if n.subnet_ids or n.security_group_ids:
-        out.append(ConfigIssue(f"{p}.network.subnetIds" if n.subnet_ids else f"{p}.network.securityGroupIds", n.subnet_ids or n.security_group_ids, "Azure ML managed online deployments do not join your subnets; they use the workspace's managed network", "empty on azure (network.private: true locks the managed network down)", "remove subnetIds/securityGroupIds and set network.private: true"))
+        out.append(
+            ConfigIssue(
+                f"{p}.network.subnetIds" if n.subnet_ids else f"{p}.network.securityGroupIds",
+                n.subnet_ids or n.security_group_ids,
+                "Azure ML managed online deployments do not join your subnets; they use the workspace's managed network",
+                "empty on azure (network.private: true locks the managed network down)",
+                "remove subnetIds/securityGroupIds and set network.private: true",
+            )
+        )
     if n.ingress != "internal":
-        out.append(ConfigIssue(f"{p}.network.ingress", n.ingress, "ingress is a Cloud Run setting; Azure ML endpoints take public network access from network.private", "internal (the default) on azure", "remove network.ingress"))
+        out.append(
+            ConfigIssue(
+                f"{p}.network.ingress",
+                n.ingress,
+                "ingress is a Cloud Run setting; Azure ML endpoints take public network access from network.private",
+                "internal (the default) on azure",
+                "remove network.ingress",
+            )
+        )
     if n.allow_unauthenticated:
-        out.append(ConfigIssue(f"{p}.network.allowUnauthenticated", True, "Azure ML online endpoints always authenticate callers (AAD token, AML token or key)", "false on azure", "remove network.allowUnauthenticated; grant callers the 'AzureML Data Scientist' role on the endpoint"))
+        out.append(
+            ConfigIssue(
+                f"{p}.network.allowUnauthenticated",
+                True,
+                "Azure ML online endpoints always authenticate callers (AAD token, AML token or key)",
+                "false on azure",
+                "remove network.allowUnauthenticated; grant callers the 'AzureML Data Scientist' role on the endpoint",
+            )
+        )
     if spec.serving.request_timeout_seconds > MAX_REQUEST_TIMEOUT_S:
-        out.append(ConfigIssue(f"{p}.serving.requestTimeoutSeconds", spec.serving.request_timeout_seconds, f"Azure ML managed online endpoints time requests out after at most {MAX_REQUEST_TIMEOUT_S} seconds", f"1..{MAX_REQUEST_TIMEOUT_S}", f"set serving.requestTimeoutSeconds to {MAX_REQUEST_TIMEOUT_S} or less (use a batch endpoint for longer work)"))
+        out.append(
+            ConfigIssue(
+                f"{p}.serving.requestTimeoutSeconds",
+                spec.serving.request_timeout_seconds,
+                f"Azure ML managed online endpoints time requests out after at most {MAX_REQUEST_TIMEOUT_S} seconds",
+                f"1..{MAX_REQUEST_TIMEOUT_S}",
+                f"set serving.requestTimeoutSeconds to {MAX_REQUEST_TIMEOUT_S} or less (use a batch endpoint for longer work)",
+            )
+        )
     for role in spec.overrides:
         if role not in ROLES:
-            out.append(ConfigIssue(f"{p}.overrides.{role}", spec.overrides[role], "unknown resource role for overrides", ", ".join(ROLES), "use one of the roles"))
+            out.append(
+                ConfigIssue(
+                    f"{p}.overrides.{role}",
+                    spec.overrides[role],
+                    "unknown resource role for overrides",
+                    ", ".join(ROLES),
+                    "use one of the roles",
+                )
+            )
     out.extend(_model_scheme(f"{p}.model", spec.model))
     if opts is not None and opts.stableModel:
         out.extend(_model_scheme(f"{p}.azure.stableModel", opts.stableModel))
@@ -285,9 +451,25 @@ def validate_for_azure(spec: EndpointSpec, region: str = "westeurope", profile: 
 
 def _model_scheme(path: str, ref: str) -> list[ConfigIssue]:
     if ref.startswith(("s3://", "gs://")):
-        return [ConfigIssue(path, ref, "an Azure endpoint reads its model from Azure Blob Storage", "a packaged directory, an az:// or a file:// manifest URI", "publish with `mlinfra publish DIR --store az://ACCOUNT/CONTAINER/PREFIX`, or point at the local package")]
+        return [
+            ConfigIssue(
+                path,
+                ref,
+                "an Azure endpoint reads its model from Azure Blob Storage",
+                "a packaged directory, an az:// or a file:// manifest URI",
+                "publish with `mlinfra publish DIR --store az://ACCOUNT/CONTAINER/PREFIX`, or point at the local package",
+            )
+        ]
     if "://" in ref and not PUBLISHED.match(ref):
-        return [ConfigIssue(path, ref, "not a published manifest URI", "<scheme>://<location>/<name>/sha256-<digest>/manifest.json", "use the URI that `mlinfra publish` printed")]
+        return [
+            ConfigIssue(
+                path,
+                ref,
+                "not a published manifest URI",
+                "<scheme>://<location>/<name>/sha256-<digest>/manifest.json",
+                "use the URI that `mlinfra publish` printed",
+            )
+        ]
     return []
 
 
@@ -303,33 +485,79 @@ def advisories(spec: EndpointSpec, region: str = "westeurope", profile: str = "d
 
     live, mirror = traffic_split(spec)
     if r.auto_rollback:
-        warn("azure-no-auto-rollback", f"Azure ML has no automatic rollback: rollout.autoRollback is implemented as metric alerts on the candidate deployment that notify; roll back by setting azure.candidateTrafficPercent: 0 and running `pulumi up` (docs/azure.md, Promotion). Traffic now: {live}.")
+        warn(
+            "azure-no-auto-rollback",
+            f"Azure ML has no automatic rollback: rollout.autoRollback is implemented as metric alerts on the candidate deployment that notify; roll back by setting azure.candidateTrafficPercent: 0 and running `pulumi up` (docs/azure.md, Promotion). Traffic now: {live}.",
+        )
     if r.strategy in ("canary", "linear") and not r.mirror_percent:
-        warn("azure-traffic-not-stepped", f"Azure ML does not step traffic: the candidate deployment '{o.candidateSlot}' gets {live[o.candidateSlot]}% until you change azure.candidateTrafficPercent; rollout.waitMinutes ({r.wait_minutes}) is not enforced ({r.strategy} steps are `pulumi up` runs, docs/azure.md).")
+        warn(
+            "azure-traffic-not-stepped",
+            f"Azure ML does not step traffic: the candidate deployment '{o.candidateSlot}' gets {live[o.candidateSlot]}% until you change azure.candidateTrafficPercent; rollout.waitMinutes ({r.wait_minutes}) is not enforced ({r.strategy} steps are `pulumi up` runs, docs/azure.md).",
+        )
     if mirror:
-        warn("azure-mirror-traffic", f"{r.mirror_percent}% of live traffic is mirrored to '{o.candidateSlot}' (responses discarded); mirrored traffic counts against the endpoint's bandwidth quota.")
+        warn(
+            "azure-mirror-traffic",
+            f"{r.mirror_percent}% of live traffic is mirrored to '{o.candidateSlot}' (responses discarded); mirrored traffic counts against the endpoint's bandwidth quota.",
+        )
     if r.termination_wait_minutes:
-        warn("azure-no-termination-wait", f"rollout.terminationWaitMinutes ({r.termination_wait_minutes}) has no Azure equivalent: the stable deployment keeps running until you promote (docs/azure.md).")
+        warn(
+            "azure-no-termination-wait",
+            f"rollout.terminationWaitMinutes ({r.termination_wait_minutes}) has no Azure equivalent: the stable deployment keeps running until you promote (docs/azure.md).",
+        )
     if spec.alerts.error_rate_percent is not None:
-        warn("azure-error-rate-as-count", f"Azure metric alerts cannot divide: the non-2xx alert fires above {error_count_threshold(spec)} non-2xx requests per minute, {spec.alerts.error_rate_percent:g}% of a reference {reference_rpm(spec)} requests per minute (azure.expectedRequestsPerMinute).")
+        warn(
+            "azure-error-rate-as-count",
+            f"Azure metric alerts cannot divide: the non-2xx alert fires above {error_count_threshold(spec)} non-2xx requests per minute, {spec.alerts.error_rate_percent:g}% of a reference {reference_rpm(spec)} requests per minute (azure.expectedRequestsPerMinute).",
+        )
     if spec.network.isolation and not spec.network.private:
-        warn("azure-egress-open", "network.isolation has no per-deployment switch on Azure ML: deployment egress is disabled only with network.private: true (workspace managed network, approved outbound only).")
+        warn(
+            "azure-egress-open",
+            "network.isolation has no per-deployment switch on Azure ML: deployment egress is disabled only with network.private: true (workspace managed network, approved outbound only).",
+        )
     if spec.network.private:
-        warn("azure-private-endpoint-not-declared", "network.private: the workspace, endpoint, storage account and vault refuse public network access, and mlinfra declares no private endpoint into your VNet: create one for the workspace (groupId amlworkspace) where callers run, and run `pulumi up` from a network that reaches the storage account (docs/azure.md).")
-    if a.enabled and (a.scale_in_cooldown_seconds % 60 or a.scale_out_cooldown_seconds % 60 or min(a.scale_in_cooldown_seconds, a.scale_out_cooldown_seconds) < 60):
-        warn("azure-cooldown-minutes", f"Azure autoscale cooldowns are whole minutes, at least one: scale-in {iso_minutes(a.scale_in_cooldown_seconds)}, scale-out {iso_minutes(a.scale_out_cooldown_seconds)}.")
+        warn(
+            "azure-private-endpoint-not-declared",
+            "network.private: the workspace, endpoint, storage account and vault refuse public network access, and mlinfra declares no private endpoint into your VNet: create one for the workspace (groupId amlworkspace) where callers run, and run `pulumi up` from a network that reaches the storage account (docs/azure.md).",
+        )
+    if a.enabled and (
+        a.scale_in_cooldown_seconds % 60
+        or a.scale_out_cooldown_seconds % 60
+        or min(a.scale_in_cooldown_seconds, a.scale_out_cooldown_seconds) < 60
+    ):
+        warn(
+            "azure-cooldown-minutes",
+            f"Azure autoscale cooldowns are whole minutes, at least one: scale-in {iso_minutes(a.scale_in_cooldown_seconds)}, scale-out {iso_minutes(a.scale_out_cooldown_seconds)}.",
+        )
     if a.enabled and a.schedules:
-        warn("azure-recurrence-profiles", "Azure autoscale recurrence profiles stay in force until the next profile starts: add a schedule that restores the normal range after each peak.")
+        warn(
+            "azure-recurrence-profiles",
+            "Azure autoscale recurrence profiles stay in force until the next profile starts: add a schedule that restores the normal range after each peak.",
+        )
     if spec.autoscales:
-        warn("azure-capacity-owned-by-autoscale", "Autoscale owns each deployment's instance count: sku.capacity is in ignoreChanges, so `pulumi up` does not reset it; compute.instances applies at creation only.")
+        warn(
+            "azure-capacity-owned-by-autoscale",
+            "Autoscale owns each deployment's instance count: sku.capacity is in ignoreChanges, so `pulumi up` does not reset it; compute.instances applies at creation only.",
+        )
     if "://" not in spec.model and not o.allowSharedKeyUpload:
-        warn("azure-local-model-upload", "The local package is uploaded with azure-native storage.Blob, which signs with the account key (pulumi-azure-native#2015) while the account refuses shared keys: publish it first (`mlinfra publish DIR --store az://ACCOUNT/CONTAINER/PREFIX`) and set model to the manifest URI, or set azure.allowSharedKeyUpload: true on a dev stack.")
+        warn(
+            "azure-local-model-upload",
+            "The local package is uploaded with azure-native storage.Blob, which signs with the account key (pulumi-azure-native#2015) while the account refuses shared keys: publish it first (`mlinfra publish DIR --store az://ACCOUNT/CONTAINER/PREFIX`) and set model to the manifest URI, or set azure.allowSharedKeyUpload: true on a dev stack.",
+        )
     if o.allowSharedKeyUpload:
-        warn("azure-shared-key-upload", "azure.allowSharedKeyUpload: the artifact account accepts shared-key requests (dev only; CKV2_AZURE_40).")
+        warn(
+            "azure-shared-key-upload",
+            "azure.allowSharedKeyUpload: the artifact account accepts shared-key requests (dev only; CKV2_AZURE_40).",
+        )
     if spec.model.startswith("az://") or (o.stableModel or "").startswith("az://"):
-        warn("azure-published-model-access", "The model is read from a published az:// store: grant each deployment's endpoint identity 'Storage Blob Data Reader' on that container (the identity's principal id is an output).")
+        warn(
+            "azure-published-model-access",
+            "The model is read from a published az:// store: grant each deployment's endpoint identity 'Storage Blob Data Reader' on that container (the identity's principal id is an output).",
+        )
     if o.authMode == "Key":
-        warn("azure-key-auth", f"azure.authMode: Key (reason: {o.keyAuthReason}); rotate keys with `az ml online-endpoint regenerate-keys`.")
+        warn(
+            "azure-key-auth",
+            f"azure.authMode: Key (reason: {o.keyAuthReason}); rotate keys with `az ml online-endpoint regenerate-keys`.",
+        )
     return out
 
 

@@ -59,7 +59,9 @@ class InstanceType:
 def factory(cloud: str):
     """A compact constructor for a cloud's data file: ``t = factory("aws"); t("ml.m5.large", 2, 8, 0.115)``."""
 
-    def entry(name, vcpus, mem, price, gpu=None, n=0, gmem=0.0, nvme=False, burst=False, backends=(), **extra) -> InstanceType:
+    def entry(
+        name, vcpus, mem, price, gpu=None, n=0, gmem=0.0, nvme=False, burst=False, backends=(), **extra
+    ) -> InstanceType:
         return InstanceType(
             cloud=cloud,
             name=name,
@@ -134,5 +136,7 @@ def default_type(
         if fits(t, model_bytes) and (allow_burstable or not t.burstable) and not t.extra.get("not_default")
     ]
     if not candidates:
-        raise LookupError(f"no {accelerator} instance type in the {cloud} catalog fits a model of {model_bytes} bytes")
+        raise LookupError(
+            f"no {accelerator} instance type in the {cloud} catalog fits a model of {model_bytes} bytes"
+        )
     return min(candidates, key=lambda t: (t.hourly_usd, t.vcpus, t.name))

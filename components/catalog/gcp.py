@@ -53,7 +53,11 @@ def _vertex(name, vcpus, mem, price, accelerators=None, gpu=None, n=0, gmem=0.0,
 
 
 def _run(name, cpu, mem, gpu=None):
-    price = cpu * CLOUDRUN_VCPU_HOURLY_USD + mem * CLOUDRUN_GIB_HOURLY_USD + (CLOUDRUN_L4_HOURLY_USD if gpu else 0.0)
+    price = (
+        cpu * CLOUDRUN_VCPU_HOURLY_USD
+        + mem * CLOUDRUN_GIB_HOURLY_USD
+        + (CLOUDRUN_L4_HOURLY_USD if gpu else 0.0)
+    )
     return InstanceType(
         cloud="gcp",
         name=name,

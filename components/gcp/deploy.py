@@ -41,10 +41,21 @@ class VertexClient(Protocol):
     """What the provider needs from the Vertex AI API (one project and region)."""
 
     def upload_model(self, model: dict[str, Any], timeout: float) -> str: ...
-    def deploy_model(self, endpoint: str, model_name: str, deployment: dict[str, Any], traffic_split: dict[str, int], timeout: float) -> str: ...
-    def undeploy_model(self, endpoint: str, deployed_model_id: str, traffic_split: dict[str, int], timeout: float) -> None: ...
+    def deploy_model(
+        self,
+        endpoint: str,
+        model_name: str,
+        deployment: dict[str, Any],
+        traffic_split: dict[str, int],
+        timeout: float,
+    ) -> str: ...
+    def undeploy_model(
+        self, endpoint: str, deployed_model_id: str, traffic_split: dict[str, int], timeout: float
+    ) -> None: ...
     def set_traffic(self, endpoint: str, traffic_split: dict[str, int]) -> None: ...
-    def mutate_deployed_model(self, endpoint: str, deployed_model_id: str, deployment: dict[str, Any], timeout: float) -> None: ...
+    def mutate_deployed_model(
+        self, endpoint: str, deployed_model_id: str, deployment: dict[str, Any], timeout: float
+    ) -> None: ...
     def delete_model(self, model_name: str, timeout: float) -> None: ...
     def deployed_model_healthy(self, endpoint: str, deployed_model_id: str) -> bool: ...
     def is_not_found(self, exc: BaseException) -> bool: ...
@@ -64,7 +75,11 @@ class VertexDeploymentProvider(ResourceProvider):
 
     serialize_as_secret_always = True
 
-    def __init__(self, client_factory: Callable[[str, str], VertexClient] | None = None, sleep: Callable[[float], None] | None = None):
+    def __init__(
+        self,
+        client_factory: Callable[[str, str], VertexClient] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ):
         super().__init__()
         self.client_factory = client_factory
         self.sleep = sleep
@@ -94,7 +109,15 @@ class VertexDeploymentProvider(ResourceProvider):
     # ---- check / diff ------------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
-        for key in ("project", "region", "endpoint", "model", "machine", "replicas", "deployedModelDisplayName"):
+        for key in (
+            "project",
+            "region",
+            "endpoint",
+            "model",
+            "machine",
+            "replicas",
+            "deployedModelDisplayName",
+        ):
             if not news.get(key):
                 failures.append(CheckFailure(key, f"{key} is required"))
         replicas = news.get("replicas") or {}
@@ -108,7 +131,9 @@ class VertexDeploymentProvider(ResourceProvider):
         replaces = [k for k in changed if k in REPLACE_KEYS]
         # The deployed model (and its ids) survive only in-place changes; a rollout or a replacement makes new ones.
         stables = [] if replaces or set(changed) & set(ROLLOUT_KEYS) else list(OUTPUT_KEYS)
-        return DiffResult(changes=bool(changed), replaces=replaces, stables=stables, delete_before_replace=False)
+        return DiffResult(
+            changes=bool(changed), replaces=replaces, stables=stables, delete_before_replace=False
+        )
 
     # ---- create ------------------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -116,12 +141,18 @@ class VertexDeploymentProvider(ResourceProvider):
         timeout = self._timeout(props)
         model_name = client.upload_model(props["model"], timeout)
         try:
-            deployed_id = client.deploy_model(props["endpoint"], model_name, self._deployment(props), {"0": 100}, timeout)
+            deployed_id = client.deploy_model(
+                props["endpoint"], model_name, self._deployment(props), {"0": 100}, timeout
+            )
         except Exception as exc:
             left = self._delete_model_quietly(client, model_name, timeout)
             raise DeploymentError(
                 f"deploying {model_name} to {props['endpoint']} failed: {exc}. "
-                + (f"The uploaded model could not be deleted ({left}): delete it with `gcloud ai models delete {model_name}`." if left else "The uploaded model was deleted; nothing is left.")
+                + (
+                    f"The uploaded model could not be deleted ({left}): delete it with `gcloud ai models delete {model_name}`."
+                    if left
+                    else "The uploaded model was deleted; nothing is left."
+                )
             ) from exc
         split = {deployed_id: 100}
         outs = {**props, "modelName": model_name, "deployedModelId": deployed_id, "trafficSplit": split}
@@ -137,10 +168,14 @@ class VertexDeploymentProvider(ResourceProvider):
         if changed & set(ROLLOUT_KEYS):
             return UpdateResult(outs={**news, **self._rollout(client, olds, news, timeout)})
         if changed & set(MUTATE_KEYS):
-            client.mutate_deployed_model(news["endpoint"], olds["deployedModelId"], self._deployment(news), timeout)
+            client.mutate_deployed_model(
+                news["endpoint"], olds["deployedModelId"], self._deployment(news), timeout
+            )
         return UpdateResult(outs={**news, **carried})
 
-    def _rollout(self, client: VertexClient, olds: dict[str, Any], news: dict[str, Any], timeout: float) -> dict[str, Any]:
+    def _rollout(
+        self, client: VertexClient, olds: dict[str, Any], news: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
         endpoint = news["endpoint"]
         old_id = olds["deployedModelId"]
         reuse = _plain(olds.get("model")) == _plain(news.get("model"))
@@ -151,12 +186,22 @@ class VertexDeploymentProvider(ResourceProvider):
         wait = float(traffic.get("waitMinutes", 0)) * 60
         auto_rollback = bool(traffic.get("autoRollback", True))
         try:
-            new_id = client.deploy_model(endpoint, model_name, self._deployment(news), {"0": step, old_id: 100 - step} if step < 100 else {"0": 100}, timeout)
+            new_id = client.deploy_model(
+                endpoint,
+                model_name,
+                self._deployment(news),
+                {"0": step, old_id: 100 - step} if step < 100 else {"0": 100},
+                timeout,
+            )
         except Exception as exc:
             left = None if reuse else self._delete_model_quietly(client, model_name, timeout)
             raise DeploymentError(
                 f"deploying the new model {model_name} to {endpoint} failed: {exc}. The old deployment {old_id} keeps all traffic"
-                + (f"; the new model could not be deleted ({left}): `gcloud ai models delete {model_name}`." if left else "; nothing new is left.")
+                + (
+                    f"; the new model could not be deleted ({left}): `gcloud ai models delete {model_name}`."
+                    if left
+                    else "; nothing new is left."
+                )
             ) from exc
         share = step
         while share < 100:
@@ -166,7 +211,11 @@ class VertexDeploymentProvider(ResourceProvider):
                     self._roll_back(client, endpoint, old_id, new_id, None if reuse else model_name, timeout)
                 raise DeploymentError(
                     f"the new deployment {new_id} on {endpoint} was unhealthy at {share}% of traffic; "
-                    + ("rolled back: the old deployment has all traffic, the new one was undeployed." if auto_rollback else f"autoRollback is off: it still has {share}% of traffic.")
+                    + (
+                        "rolled back: the old deployment has all traffic, the new one was undeployed."
+                        if auto_rollback
+                        else f"autoRollback is off: it still has {share}% of traffic."
+                    )
                 )
             share = min(100, share + step) if strategy == "linear" else 100
             if share < 100:
@@ -183,7 +232,15 @@ class VertexDeploymentProvider(ResourceProvider):
             ) from exc
         return {"modelName": model_name, "deployedModelId": new_id, "trafficSplit": {new_id: 100}}
 
-    def _roll_back(self, client: VertexClient, endpoint: str, old_id: str, new_id: str, model_name: str | None, timeout: float) -> None:
+    def _roll_back(
+        self,
+        client: VertexClient,
+        endpoint: str,
+        old_id: str,
+        new_id: str,
+        model_name: str | None,
+        timeout: float,
+    ) -> None:
         problems = []
         try:
             client.set_traffic(endpoint, {old_id: 100, new_id: 0})
@@ -195,7 +252,9 @@ class VertexDeploymentProvider(ResourceProvider):
             if left:
                 problems.append(f"model {model_name} ({left})")
         if problems:
-            raise DeploymentError(f"rolling back on {endpoint} left: {'; '.join(problems)}; remove them by hand")
+            raise DeploymentError(
+                f"rolling back on {endpoint} left: {'; '.join(problems)}; remove them by hand"
+            )
 
     # ---- delete ------------------------------------------------------------------------------------
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -207,12 +266,16 @@ class VertexDeploymentProvider(ResourceProvider):
                 client.undeploy_model(props["endpoint"], dm, {}, timeout)
             except Exception as exc:
                 if not client.is_not_found(exc):
-                    raise DeploymentError(f"undeploying {dm} from {props['endpoint']} failed: {exc}; nothing was deleted") from exc
+                    raise DeploymentError(
+                        f"undeploying {dm} from {props['endpoint']} failed: {exc}; nothing was deleted"
+                    ) from exc
         model_name = props.get("modelName")
         if model_name:
             left = self._delete_model_quietly(client, model_name, timeout)
             if left:
-                raise DeploymentError(f"{dm} was undeployed, but the model {model_name} could not be deleted: {left}; `gcloud ai models delete {model_name}`")
+                raise DeploymentError(
+                    f"{dm} was undeployed, but the model {model_name} could not be deleted: {left}; `gcloud ai models delete {model_name}`"
+                )
 
     @staticmethod
     def _delete_model_quietly(client: VertexClient, model_name: str, timeout: float) -> str | None:
@@ -244,8 +307,19 @@ class VertexDeployment(pulumi.dynamic.Resource, module="mlinfra", name="VertexDe
     deployed_model_id: pulumi.Output[str]
     traffic_split: pulumi.Output[dict[str, int]]
 
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None, provider: VertexDeploymentProvider | None = None):
-        super().__init__(provider or VertexDeploymentProvider(), name, {**props, "modelName": None, "deployedModelId": None, "trafficSplit": None}, opts)
+    def __init__(
+        self,
+        name: str,
+        props: dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+        provider: VertexDeploymentProvider | None = None,
+    ):
+        super().__init__(
+            provider or VertexDeploymentProvider(),
+            name,
+            {**props, "modelName": None, "deployedModelId": None, "trafficSplit": None},
+            opts,
+        )
 
 
 # ---- the real client ---------------------------------------------------------------------------------
@@ -274,7 +348,9 @@ class AiPlatformClient:
             display_name=model["displayName"],
             artifact_uri=model["artifactUri"],
             labels=model.get("labels") or {},
-            encryption_spec=v1.EncryptionSpec(kms_key_name=model["kmsKeyName"]) if model.get("kmsKeyName") else None,
+            encryption_spec=v1.EncryptionSpec(kms_key_name=model["kmsKeyName"])
+            if model.get("kmsKeyName")
+            else None,
             container_spec=v1.ModelContainerSpec(
                 image_uri=model["imageUri"],
                 command=model.get("command") or [],
@@ -304,18 +380,36 @@ class AiPlatformClient:
                 ),
                 min_replica_count=int(d["replicas"]["min"]),
                 max_replica_count=int(d["replicas"]["max"]),
-                autoscaling_metric_specs=[v1.AutoscalingMetricSpec(metric_name=s["metricName"], target=int(s["target"])) for s in d["autoscaling"]],
+                autoscaling_metric_specs=[
+                    v1.AutoscalingMetricSpec(metric_name=s["metricName"], target=int(s["target"]))
+                    for s in d["autoscaling"]
+                ],
             ),
         )
 
-    def deploy_model(self, endpoint: str, model_name: str, deployment: dict[str, Any], traffic_split: dict[str, int], timeout: float) -> str:
+    def deploy_model(
+        self,
+        endpoint: str,
+        model_name: str,
+        deployment: dict[str, Any],
+        traffic_split: dict[str, int],
+        timeout: float,
+    ) -> str:
         _, endpoints = self._clients()
-        op = endpoints.deploy_model(endpoint=endpoint, deployed_model=self._deployed(model_name, deployment), traffic_split=traffic_split)
+        op = endpoints.deploy_model(
+            endpoint=endpoint,
+            deployed_model=self._deployed(model_name, deployment),
+            traffic_split=traffic_split,
+        )
         return op.result(timeout=timeout).deployed_model.id
 
-    def undeploy_model(self, endpoint: str, deployed_model_id: str, traffic_split: dict[str, int], timeout: float) -> None:
+    def undeploy_model(
+        self, endpoint: str, deployed_model_id: str, traffic_split: dict[str, int], timeout: float
+    ) -> None:
         _, endpoints = self._clients()
-        endpoints.undeploy_model(endpoint=endpoint, deployed_model_id=deployed_model_id, traffic_split=traffic_split).result(timeout=timeout)
+        endpoints.undeploy_model(
+            endpoint=endpoint, deployed_model_id=deployed_model_id, traffic_split=traffic_split
+        ).result(timeout=timeout)
 
     def set_traffic(self, endpoint: str, traffic_split: dict[str, int]) -> None:
         from google.protobuf import field_mask_pb2
@@ -326,14 +420,22 @@ class AiPlatformClient:
         ep.traffic_split.update({k: v for k, v in traffic_split.items() if v})
         endpoints.update_endpoint(endpoint=ep, update_mask=field_mask_pb2.FieldMask(paths=["traffic_split"]))
 
-    def mutate_deployed_model(self, endpoint: str, deployed_model_id: str, deployment: dict[str, Any], timeout: float) -> None:
+    def mutate_deployed_model(
+        self, endpoint: str, deployed_model_id: str, deployment: dict[str, Any], timeout: float
+    ) -> None:
         from google.protobuf import field_mask_pb2
 
         _, endpoints = self._clients()
         dm = self._deployed("", deployment)
         dm.id = deployed_model_id
-        paths = ["dedicated_resources.min_replica_count", "dedicated_resources.max_replica_count", "dedicated_resources.autoscaling_metric_specs"]
-        endpoints.mutate_deployed_model(endpoint=endpoint, deployed_model=dm, update_mask=field_mask_pb2.FieldMask(paths=paths)).result(timeout=timeout)
+        paths = [
+            "dedicated_resources.min_replica_count",
+            "dedicated_resources.max_replica_count",
+            "dedicated_resources.autoscaling_metric_specs",
+        ]
+        endpoints.mutate_deployed_model(
+            endpoint=endpoint, deployed_model=dm, update_mask=field_mask_pb2.FieldMask(paths=paths)
+        ).result(timeout=timeout)
 
     def delete_model(self, model_name: str, timeout: float) -> None:
         models, _ = self._clients()

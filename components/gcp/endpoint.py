@@ -115,17 +115,26 @@ class GcpEndpoint(pulumi.ComponentResource):
         # ---- identity: a dedicated service account with only what it needs -------------------------------
         self.service_account = gcp.serviceaccount.Account(
             naming.child(name, "sa"),
-            **self._over("serviceAccount", {
-                "account_id": service_account_id(stack, spec.key),
-                "display_name": f"mlinfra {self.physical_name} serving",
-                "description": f"Runs the {spec.key} model ({self.backend}): reads its model, writes logs and metrics",
-                "project": p,
-            }),
+            **self._over(
+                "serviceAccount",
+                {
+                    "account_id": service_account_id(stack, spec.key),
+                    "display_name": f"mlinfra {self.physical_name} serving",
+                    "description": f"Runs the {spec.key} model ({self.backend}): reads its model, writes logs and metrics",
+                    "project": p,
+                },
+            ),
             opts=self._child,
         )
         sa_member = self.service_account.email.apply(lambda e: f"serviceAccount:{e}")
         self.sa_roles = [
-            gcp.projects.IAMMember(naming.child(name, f"sa-{role.split('/')[1].replace('.', '-').lower()}"), project=p, role=role, member=sa_member, opts=self._child)
+            gcp.projects.IAMMember(
+                naming.child(name, f"sa-{role.split('/')[1].replace('.', '-').lower()}"),
+                project=p,
+                role=role,
+                member=sa_member,
+                opts=self._child,
+            )
             for role in SA_PROJECT_ROLES
         ]
 
@@ -137,46 +146,75 @@ class GcpEndpoint(pulumi.ComponentResource):
         )
         self.key = gcp.kms.CryptoKey(
             naming.child(name, "key"),
-            **self._over("key", {
-                "name": self.physical_name,
-                "key_ring": self.key_ring.id,
-                "purpose": "ENCRYPT_DECRYPT",
-                "rotation_period": f"{self.options.keyRotationDays * 86400}s",
-                "destroy_scheduled_duration": f"{30 * 86400}s",
-                "labels": self.labels,
-            }),
+            **self._over(
+                "key",
+                {
+                    "name": self.physical_name,
+                    "key_ring": self.key_ring.id,
+                    "purpose": "ENCRYPT_DECRYPT",
+                    "rotation_period": f"{self.options.keyRotationDays * 86400}s",
+                    "destroy_scheduled_duration": f"{30 * 86400}s",
+                    "labels": self.labels,
+                },
+            ),
             opts=stateful,
         )
         agents = ["storage", self.backend] + (["bigquery"] if self.captures else [])
         self.key_grants = {
-            a: gcp.kms.CryptoKeyIAMMember(naming.child(name, f"key-{a}-agent"), crypto_key_id=self.key.id, role=KEY_ROLE, member=agent[a], opts=self._child)
+            a: gcp.kms.CryptoKeyIAMMember(
+                naming.child(name, f"key-{a}-agent"),
+                crypto_key_id=self.key.id,
+                role=KEY_ROLE,
+                member=agent[a],
+                opts=self._child,
+            )
             for a in agents
         }
 
         # ---- artifact bucket -------------------------------------------------------------------------
         self.bucket = gcp.storage.Bucket(
             naming.child(name, "artifacts"),
-            **self._over("bucket", {
-                "name": naming.physical(p, f"{stack}-{spec.key}", "models", max_len=63),
-                "project": p,
-                "location": region.upper(),
-                "storage_class": "STANDARD",
-                "uniform_bucket_level_access": True,
-                "public_access_prevention": "enforced",
-                "versioning": {"enabled": True},
-                "encryption": {"default_kms_key_name": self.key.id},
-                "lifecycle_rules": [
-                    {"action": {"type": "AbortIncompleteMultipartUpload"}, "condition": {"age": 7}},
-                    {"action": {"type": "Delete"}, "condition": {"days_since_noncurrent_time": spec.storage.noncurrent_version_days, "with_state": "ARCHIVED"}},
-                ],
-                "force_destroy": False,
-                "logging": {"log_bucket": spec.storage.access_log_bucket, "log_object_prefix": f"gcs-access/{self.physical_name}/"} if spec.storage.access_log_bucket else None,
-                "labels": self.labels,
-            }),
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.storage.protect, depends_on=[self.key_grants["storage"]]),
+            **self._over(
+                "bucket",
+                {
+                    "name": naming.physical(p, f"{stack}-{spec.key}", "models", max_len=63),
+                    "project": p,
+                    "location": region.upper(),
+                    "storage_class": "STANDARD",
+                    "uniform_bucket_level_access": True,
+                    "public_access_prevention": "enforced",
+                    "versioning": {"enabled": True},
+                    "encryption": {"default_kms_key_name": self.key.id},
+                    "lifecycle_rules": [
+                        {"action": {"type": "AbortIncompleteMultipartUpload"}, "condition": {"age": 7}},
+                        {
+                            "action": {"type": "Delete"},
+                            "condition": {
+                                "days_since_noncurrent_time": spec.storage.noncurrent_version_days,
+                                "with_state": "ARCHIVED",
+                            },
+                        },
+                    ],
+                    "force_destroy": False,
+                    "logging": {
+                        "log_bucket": spec.storage.access_log_bucket,
+                        "log_object_prefix": f"gcs-access/{self.physical_name}/",
+                    }
+                    if spec.storage.access_log_bucket
+                    else None,
+                    "labels": self.labels,
+                },
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=spec.storage.protect, depends_on=[self.key_grants["storage"]]
+            ),
         )
         self.bucket_reader = gcp.storage.BucketIAMMember(
-            naming.child(name, "artifacts-reader"), bucket=self.bucket.name, role="roles/storage.objectViewer", member=sa_member, opts=self._child
+            naming.child(name, "artifacts-reader"),
+            bucket=self.bucket.name,
+            role="roles/storage.objectViewer",
+            member=sa_member,
+            opts=self._child,
         )
 
         # ---- the model (a Triton model repository) ---------------------------------------------------
@@ -188,12 +226,20 @@ class GcpEndpoint(pulumi.ComponentResource):
             model_bucket_out: pulumi.Output[str] = pulumi.Output.from_input(model_bucket)
         else:
             base = f"models/{model.name}/{model.version}"
-            files = sorted(k for k in (model.manifest.files if model.manifest else {}) if k.startswith(f"{mf.TRITON_DIR}/"))
+            files = sorted(
+                k
+                for k in (model.manifest.files if model.manifest else {})
+                if k.startswith(f"{mf.TRITON_DIR}/")
+            )
             for rel in files:
                 entry = model.manifest.files[rel]  # type: ignore[union-attr]
                 self.objects.append(
                     gcp.storage.BucketObject(
-                        naming.child(name, "model-" + re.sub(r"[^a-z0-9]+", "-", rel[len(mf.TRITON_DIR) + 1:].lower()).strip("-")),
+                        naming.child(
+                            name,
+                            "model-"
+                            + re.sub(r"[^a-z0-9]+", "-", rel[len(mf.TRITON_DIR) + 1 :].lower()).strip("-"),
+                        ),
                         bucket=self.bucket.name,
                         name=f"{base}/{rel}",
                         source=pulumi.FileAsset(str(model.local_file(rel))),
@@ -222,17 +268,36 @@ class GcpEndpoint(pulumi.ComponentResource):
         self.alert_policies = [
             gcp.monitoring.AlertPolicy(
                 naming.child(name, f"alert-{rule.id}"),
-                **self._over("alertPolicy", {
-                    "project": p,
-                    **cm.alert_policy_args(rule, self.backend, watched, self.physical_name, [c.id for c in self.channels], self.shape.machine.memory_gib, self.labels),
-                }),
+                **self._over(
+                    "alertPolicy",
+                    {
+                        "project": p,
+                        **cm.alert_policy_args(
+                            rule,
+                            self.backend,
+                            watched,
+                            self.physical_name,
+                            [c.id for c in self.channels],
+                            self.shape.machine.memory_gib,
+                            self.labels,
+                        ),
+                    },
+                ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint or self.service]),  # type: ignore[list-item]
             )
             for rule in self.rules
         ]
         self.dashboard = gcp.monitoring.Dashboard(
             naming.child(name, "dashboard"),
-            **self._over("dashboard", {"project": p, "dashboard_json": cm.dashboard_json(self.backend, watched, self.physical_name, self.shape.gpu)}),
+            **self._over(
+                "dashboard",
+                {
+                    "project": p,
+                    "dashboard_json": cm.dashboard_json(
+                        self.backend, watched, self.physical_name, self.shape.gpu
+                    ),
+                },
+            ),
             opts=self._child,
         )
 
@@ -240,10 +305,16 @@ class GcpEndpoint(pulumi.ComponentResource):
         self.artifact_bucket = self.bucket.name
         self.service_account_email = self.service_account.email
         self.alarm_names = pulumi.Output.all(*[a.display_name for a in self.alert_policies]).apply(list)
-        self.dashboard_url = self.dashboard.id.apply(lambda i: f"https://console.cloud.google.com/monitoring/dashboards/builder/{i.rsplit('/', 1)[-1]}?project={p}")
+        self.dashboard_url = self.dashboard.id.apply(
+            lambda i: (
+                f"https://console.cloud.google.com/monitoring/dashboards/builder/{i.rsplit('/', 1)[-1]}?project={p}"
+            )
+        )
         if self.endpoint is not None:
             self.endpoint_name = self.endpoint.name
-            self.invoke_url = self.endpoint.id.apply(lambda i: f"https://{region}-aiplatform.googleapis.com/v1/{i}:rawPredict")
+            self.invoke_url = self.endpoint.id.apply(
+                lambda i: f"https://{region}-aiplatform.googleapis.com/v1/{i}:rawPredict"
+            )
         else:
             assert self.service is not None
             self.endpoint_name = self.service.name
@@ -279,7 +350,9 @@ class GcpEndpoint(pulumi.ComponentResource):
                 default_encryption_configuration={"kms_key_name": self.key.id},
                 delete_contents_on_destroy=False,
                 labels=self.labels,
-                opts=pulumi.ResourceOptions(parent=self, protect=spec.storage.protect, depends_on=[self.key_grants["bigquery"]]),
+                opts=pulumi.ResourceOptions(
+                    parent=self, protect=spec.storage.protect, depends_on=[self.key_grants["bigquery"]]
+                ),
             )
             capture_deps.append(self.capture_dataset)
             logging = {
@@ -289,30 +362,51 @@ class GcpEndpoint(pulumi.ComponentResource):
             }
         psc = None
         if spec.network.private:
-            psc = {"enable_private_service_connect": True, "project_allowlists": self.options.pscProjectAllowlist or [p]}
+            psc = {
+                "enable_private_service_connect": True,
+                "project_allowlists": self.options.pscProjectAllowlist or [p],
+            }
         self.endpoint = gcp.vertex.AiEndpoint(
             name,
-            **self._over("endpoint", {
-                "name": self.endpoint_id,
-                "display_name": self.physical_name,
-                "description": f"mlinfra {spec.key}: Triton serving {self.model_ref.name} ({self.model_ref.version[:19]})",
-                "location": region,
-                "region": region,
-                "project": p,
-                "encryption_spec": {"kms_key_name": self.key.id},
-                "predict_request_response_logging_config": logging,
-                "private_service_connect_config": psc,
-                "labels": self.labels,
-            }),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.key_grants["vertex"], *capture_deps], ignore_changes=["trafficSplit"]),
+            **self._over(
+                "endpoint",
+                {
+                    "name": self.endpoint_id,
+                    "display_name": self.physical_name,
+                    "description": f"mlinfra {spec.key}: Triton serving {self.model_ref.name} ({self.model_ref.version[:19]})",
+                    "location": region,
+                    "region": region,
+                    "project": p,
+                    "encryption_spec": {"kms_key_name": self.key.id},
+                    "predict_request_response_logging_config": logging,
+                    "private_service_connect_config": psc,
+                    "labels": self.labels,
+                },
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.key_grants["vertex"], *capture_deps],
+                ignore_changes=["trafficSplit"],
+            ),
         )
         a = spec.autoscaling
-        lo, hi = (a.min_instances, a.max_instances) if a.enabled else (spec.compute.instances, spec.compute.instances)
+        lo, hi = (
+            (a.min_instances, a.max_instances)
+            if a.enabled
+            else (spec.compute.instances, spec.compute.instances)
+        )
         metrics = []
         if a.enabled and a.target_utilization_percent is not None:
-            metrics.append({"metricName": VERTEX_GPU_METRIC if self.shape.gpu else VERTEX_CPU_METRIC, "target": a.target_utilization_percent})
+            metrics.append(
+                {
+                    "metricName": VERTEX_GPU_METRIC if self.shape.gpu else VERTEX_CPU_METRIC,
+                    "target": a.target_utilization_percent,
+                }
+            )
         if a.enabled and a.target_invocations_per_instance_per_minute is not None:
-            metrics.append({"metricName": VERTEX_REQUESTS_METRIC, "target": a.target_invocations_per_instance_per_minute})
+            metrics.append(
+                {"metricName": VERTEX_REQUESTS_METRIC, "target": a.target_invocations_per_instance_per_minute}
+            )
         m = self.model_ref
         props = {
             "project": p,
@@ -356,7 +450,9 @@ class GcpEndpoint(pulumi.ComponentResource):
         self.deployment = VertexDeployment(
             naming.child(name, "deployment"),
             props,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.endpoint, *self.objects, self.bucket_reader, *self.sa_roles]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.endpoint, *self.objects, self.bucket_reader, *self.sa_roles]
+            ),
         )
 
     def _cloudrun(self, name: str, model_bucket: pulumi.Input[str], model_path: str) -> None:
@@ -364,9 +460,16 @@ class GcpEndpoint(pulumi.ComponentResource):
         t = self.shape.machine
         n = spec.network
         a = spec.autoscaling
-        lo, hi = (a.min_instances, a.max_instances) if a.enabled else (spec.compute.instances, spec.compute.instances)
+        lo, hi = (
+            (a.min_instances, a.max_instances)
+            if a.enabled
+            else (spec.compute.instances, spec.compute.instances)
+        )
         port = spec.serving.port
-        limits = {"cpu": str(t.extra.get("cpu", int(t.vcpus))), "memory": str(t.extra.get("memory", f"{int(t.memory_gib)}Gi"))}
+        limits = {
+            "cpu": str(t.extra.get("cpu", int(t.vcpus))),
+            "memory": str(t.extra.get("memory", f"{int(t.memory_gib)}Gi")),
+        }
         template: dict[str, Any] = {
             "service_account": self.service_account.email,
             "encryption_key": self.key.id,
@@ -387,11 +490,30 @@ class GcpEndpoint(pulumi.ComponentResource):
                         "--log-verbose=0",
                     ],
                     "ports": {"container_port": port, "name": "http1"},
-                    "envs": [{"name": k, "value": v} for k, v in sorted({"MLINFRA_MODEL_DIGEST": self.model_ref.digest, **spec.serving.env}.items())],
-                    "resources": {"limits": limits, "cpu_idle": not self.shape.gpu, "startup_cpu_boost": True},
+                    "envs": [
+                        {"name": k, "value": v}
+                        for k, v in sorted(
+                            {"MLINFRA_MODEL_DIGEST": self.model_ref.digest, **spec.serving.env}.items()
+                        )
+                    ],
+                    "resources": {
+                        "limits": limits,
+                        "cpu_idle": not self.shape.gpu,
+                        "startup_cpu_boost": True,
+                    },
                     "volume_mounts": [{"name": "artifacts", "mount_path": TRITON_MOUNT}],
-                    "startup_probe": {"http_get": {"path": "/v2/health/ready", "port": port}, "period_seconds": 10, "timeout_seconds": 5, "failure_threshold": 30},
-                    "liveness_probe": {"http_get": {"path": "/v2/health/live", "port": port}, "period_seconds": 30, "timeout_seconds": 5, "failure_threshold": 3},
+                    "startup_probe": {
+                        "http_get": {"path": "/v2/health/ready", "port": port},
+                        "period_seconds": 10,
+                        "timeout_seconds": 5,
+                        "failure_threshold": 30,
+                    },
+                    "liveness_probe": {
+                        "http_get": {"path": "/v2/health/live", "port": port},
+                        "period_seconds": 30,
+                        "timeout_seconds": 5,
+                        "failure_threshold": 3,
+                    },
                 }
             ],
         }
@@ -400,25 +522,38 @@ class GcpEndpoint(pulumi.ComponentResource):
             template["node_selector"] = {"accelerator": self.shape.cloudrun_accelerator}
             template["gpu_zonal_redundancy_disabled"] = not self.options.gpuZonalRedundancy
         if self.options.vpcSubnetwork:
-            template["vpc_access"] = {"network_interfaces": [{"subnetwork": self.options.vpcSubnetwork}], "egress": "PRIVATE_RANGES_ONLY"}
+            template["vpc_access"] = {
+                "network_interfaces": [{"subnetwork": self.options.vpcSubnetwork}],
+                "egress": "PRIVATE_RANGES_ONLY",
+            }
         # A public service records why (network.publicReason) where the policy rules read it.
-        public = {"mlinfra-public-reason": labels({"r": n.public_reason or "yes"})["r"]} if (n.allow_unauthenticated or n.ingress == "all") else {}
+        public = (
+            {"mlinfra-public-reason": labels({"r": n.public_reason or "yes"})["r"]}
+            if (n.allow_unauthenticated or n.ingress == "all")
+            else {}
+        )
         self.service = gcp.cloudrunv2.Service(
             name,
-            **self._over("service", {
-                "name": self.physical_name,
-                "location": self.region,
-                "project": p,
-                "description": f"mlinfra {spec.key}: Triton serving {self.model_ref.name}",
-                "ingress": "INGRESS_TRAFFIC_INTERNAL_ONLY" if n.private else INGRESS[n.ingress],
-                "invoker_iam_disabled": False,
-                "deletion_protection": False,
-                "labels": {**self.labels, **public},
-                "annotations": {"mlinfra.dev/public-reason": n.public_reason} if public else None,
-                "template": template,
-                "traffics": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}],
-            }),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.key_grants["cloudrun"], self.bucket_reader, *self.objects, *self.sa_roles]),
+            **self._over(
+                "service",
+                {
+                    "name": self.physical_name,
+                    "location": self.region,
+                    "project": p,
+                    "description": f"mlinfra {spec.key}: Triton serving {self.model_ref.name}",
+                    "ingress": "INGRESS_TRAFFIC_INTERNAL_ONLY" if n.private else INGRESS[n.ingress],
+                    "invoker_iam_disabled": False,
+                    "deletion_protection": False,
+                    "labels": {**self.labels, **public},
+                    "annotations": {"mlinfra.dev/public-reason": n.public_reason} if public else None,
+                    "template": template,
+                    "traffics": [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}],
+                },
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.key_grants["cloudrun"], self.bucket_reader, *self.objects, *self.sa_roles],
+            ),
         )
         self.public_invoker = None
         if n.allow_unauthenticated:
@@ -436,9 +571,25 @@ class GcpEndpoint(pulumi.ComponentResource):
     def _channels(self, name: str, notify: Notify) -> list[gcp.monitoring.NotificationChannel]:
         out = []
         for i, email in enumerate(notify.emails):
-            out.append(gcp.monitoring.NotificationChannel(naming.child(name, f"notify-email-{i}"), project=self.project, user_labels=self.labels, **cm.channel_args("email", email, self.physical_name), opts=self._child))
+            out.append(
+                gcp.monitoring.NotificationChannel(
+                    naming.child(name, f"notify-email-{i}"),
+                    project=self.project,
+                    user_labels=self.labels,
+                    **cm.channel_args("email", email, self.physical_name),
+                    opts=self._child,
+                )
+            )
         for i, url in enumerate(notify.webhooks):
-            out.append(gcp.monitoring.NotificationChannel(naming.child(name, f"notify-webhook-{i}"), project=self.project, user_labels=self.labels, **cm.channel_args("webhook", url, self.physical_name), opts=self._child))
+            out.append(
+                gcp.monitoring.NotificationChannel(
+                    naming.child(name, f"notify-webhook-{i}"),
+                    project=self.project,
+                    user_labels=self.labels,
+                    **cm.channel_args("webhook", url, self.physical_name),
+                    opts=self._child,
+                )
+            )
         return out
 
     # ---- metric helpers and grants -------------------------------------------------------------------
@@ -460,11 +611,23 @@ class GcpEndpoint(pulumi.ComponentResource):
         rname = name or naming.child(self.spec.key, "invoke-grant")
         if self.endpoint is not None:
             return gcp.vertex.AiEndpointIamMember(
-                rname, endpoint=self.endpoint.name, location=self.region, project=self.project, role="roles/aiplatform.user", member=member, opts=self._child
+                rname,
+                endpoint=self.endpoint.name,
+                location=self.region,
+                project=self.project,
+                role="roles/aiplatform.user",
+                member=member,
+                opts=self._child,
             )
         assert self.service is not None
         return gcp.cloudrunv2.ServiceIamMember(
-            rname, name=self.service.name, location=self.region, project=self.project, role="roles/run.invoker", member=member, opts=self._child
+            rname,
+            name=self.service.name,
+            location=self.region,
+            project=self.project,
+            role="roles/run.invoker",
+            member=member,
+            opts=self._child,
         )
 
     def exports(self) -> dict[str, Any]:
@@ -478,7 +641,9 @@ class GcpEndpoint(pulumi.ComponentResource):
             "dashboardUrl": self.dashboard_url,
             "backend": self.backend,
             "instanceType": self.shape.machine.name,
-            "accelerator": f"{self.shape.accelerator_count}x {self.shape.accelerator_type}" if self.shape.gpu else "none",
+            "accelerator": f"{self.shape.accelerator_count}x {self.shape.accelerator_type}"
+            if self.shape.gpu
+            else "none",
         }
 
 
@@ -506,7 +671,7 @@ def labels(tags: dict[str, str]) -> dict[str, str]:
 
 
 def _split_gs(uri: str) -> tuple[str, str]:
-    rest = uri[len("gs://"):]
+    rest = uri[len("gs://") :]
     bucket, _, path = rest.partition("/")
     return bucket, path.rstrip("/")
 

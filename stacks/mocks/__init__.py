@@ -183,8 +183,21 @@ def _stable(value: Any) -> Any:
 class Context:
     """What a cloud's output rules may need: the stack, project, region, account or project id."""
 
-    def __init__(self, project: str, stack: str, region: str, account: str = "123456789012", gcp_project: str = "demo-project"):
-        self.project, self.stack, self.region, self.account, self.gcp_project = project, stack, region, account, gcp_project
+    def __init__(
+        self,
+        project: str,
+        stack: str,
+        region: str,
+        account: str = "123456789012",
+        gcp_project: str = "demo-project",
+    ):
+        self.project, self.stack, self.region, self.account, self.gcp_project = (
+            project,
+            stack,
+            region,
+            account,
+            gcp_project,
+        )
         self.subscription = "00000000-0000-0000-0000-000000000000"
 
 

@@ -47,20 +47,32 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ctx: Context) -> tuple[
         rid = f"{rg}/providers/Microsoft.Storage/storageAccounts/{n}"
         return rid, {"name": n, "primaryEndpoints": {"blob": f"https://{n}.blob.core.windows.net/"}}
     if typ == "azure-native:storage:BlobServiceProperties":
-        return f"{rg}/providers/Microsoft.Storage/storageAccounts/{inputs['accountName']}/blobServices/default", {"name": "default"}
+        return (
+            f"{rg}/providers/Microsoft.Storage/storageAccounts/{inputs['accountName']}/blobServices/default",
+            {"name": "default"},
+        )
     if typ == "azure-native:storage:BlobContainer":
         n = _name(name, inputs, "containerName")
-        return f"{rg}/providers/Microsoft.Storage/storageAccounts/{inputs['accountName']}/blobServices/default/containers/{n}", {"name": n}
+        return (
+            f"{rg}/providers/Microsoft.Storage/storageAccounts/{inputs['accountName']}/blobServices/default/containers/{n}",
+            {"name": n},
+        )
     if typ == "azure-native:storage:Blob":
         n = inputs.get("blobName") or name
         url = f"https://{inputs['accountName']}.blob.core.windows.net/{inputs['containerName']}/{n}"
         return url, {"name": n, "url": url}
     if typ == "azure-native:keyvault:Vault":
         n = _name(name, inputs, "vaultName")
-        return f"{rg}/providers/Microsoft.KeyVault/vaults/{n}", {"name": n, "properties": {**inputs.get("properties", {}), "vaultUri": f"https://{n}.vault.azure.net/"}}
+        return f"{rg}/providers/Microsoft.KeyVault/vaults/{n}", {
+            "name": n,
+            "properties": {**inputs.get("properties", {}), "vaultUri": f"https://{n}.vault.azure.net/"},
+        }
     if typ == "azure-native:operationalinsights:Workspace":
         n = _name(name, inputs, "workspaceName")
-        return f"{rg}/providers/Microsoft.OperationalInsights/workspaces/{n}", {"name": n, "customerId": _guid("law", n)}
+        return f"{rg}/providers/Microsoft.OperationalInsights/workspaces/{n}", {
+            "name": n,
+            "customerId": _guid("law", n),
+        }
     if typ == "azure-native:applicationinsights:Component":
         n = _name(name, inputs, "resourceName")
         ikey = _guid("appi", n)
@@ -76,7 +88,12 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ctx: Context) -> tuple[
     if typ == "azure-native:machinelearningservices:Workspace":
         n = _name(name, inputs, "workspaceName")
         rid = f"{rg}/providers/{ML}/{n}"
-        return rid, {"name": n, "workspaceId": _guid("ws", n), "discoveryUrl": f"https://{loc}.api.azureml.ms/discovery", **_identity(inputs, rid)}
+        return rid, {
+            "name": n,
+            "workspaceId": _guid("ws", n),
+            "discoveryUrl": f"https://{loc}.api.azureml.ms/discovery",
+            **_identity(inputs, rid),
+        }
     if kind and kind[0] == "machinelearningservices":
         ws = f"{rg}/providers/{ML}/{inputs.get('workspaceName')}"
         res = kind[1].split(":")[0]
@@ -88,11 +105,19 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ctx: Context) -> tuple[
         if res == "OnlineEndpoint":
             n = _name(name, inputs, "endpointName")
             rid = f"{ws}/onlineEndpoints/{n}"
-            props = {**inputs.get("properties", {}), "provisioningState": "Succeeded", "scoringUri": f"https://{n}.{loc}.inference.ml.azure.com/score", "swaggerUri": f"https://{n}.{loc}.inference.ml.azure.com/swagger.json"}
+            props = {
+                **inputs.get("properties", {}),
+                "provisioningState": "Succeeded",
+                "scoringUri": f"https://{n}.{loc}.inference.ml.azure.com/score",
+                "swaggerUri": f"https://{n}.{loc}.inference.ml.azure.com/swagger.json",
+            }
             return rid, {"name": n, "properties": props, **_identity(inputs, rid)}
         if res == "OnlineDeployment":
             n = _name(name, inputs, "deploymentName")
-            return f"{ws}/onlineEndpoints/{inputs['endpointName']}/deployments/{n}", {"name": n, "properties": {**inputs.get("properties", {}), "provisioningState": "Succeeded"}}
+            return f"{ws}/onlineEndpoints/{inputs['endpointName']}/deployments/{n}", {
+                "name": n,
+                "properties": {**inputs.get("properties", {}), "provisioningState": "Succeeded"},
+            }
     if typ == "azure-native:authorization:RoleAssignment":
         n = inputs.get("roleAssignmentName") or _guid("ra", name)
         return f"{inputs['scope']}/providers/Microsoft.Authorization/roleAssignments/{n}", {"name": n}
@@ -112,5 +137,10 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ctx: Context) -> tuple[
 
 def call(token: str, args: dict[str, Any], ctx: Context) -> dict[str, Any]:
     if token == "azure-native:authorization:getClientConfig":
-        return {"clientId": _guid("client"), "objectId": _guid("object"), "subscriptionId": ctx.subscription, "tenantId": TENANT}
+        return {
+            "clientId": _guid("client"),
+            "objectId": _guid("object"),
+            "subscriptionId": ctx.subscription,
+            "tenantId": TENANT,
+        }
     return {}

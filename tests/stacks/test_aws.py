@@ -32,7 +32,10 @@ DEV_GRAPH = [
     ("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "iris-artifacts-ownership"),
     ("aws:s3/bucketPolicy:BucketPolicy", "iris-artifacts-policy"),
     ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "iris-artifacts-public-access"),
-    ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "iris-artifacts-encryption"),
+    (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "iris-artifacts-encryption",
+    ),
     ("aws:s3/bucketVersioning:BucketVersioning", "iris-artifacts-versioning"),
     ("aws:sagemaker/endpoint:Endpoint", "iris"),
     ("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "iris-config"),
@@ -76,7 +79,9 @@ def test_kms_key_rotates_and_is_protected(dev: PlanRun) -> None:
     assert key["protect"] is True
     statements = {s["Sid"]: s for s in dev.doc(key["inputs"]["policy"])["Statement"]}
     assert statements["AccountAdministersTheKey"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
-    assert statements["CloudWatchAlarmsPublishToTheEncryptedTopic"]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statements["CloudWatchAlarmsPublishToTheEncryptedTopic"]["Principal"] == {
+        "Service": "cloudwatch.amazonaws.com"
+    }
     assert all(s["Principal"] != "*" and s["Principal"] != {"AWS": "*"} for s in statements.values())
 
 
@@ -85,12 +90,22 @@ def test_bucket_is_encrypted_versioned_private_and_protected(dev: PlanRun) -> No
     assert bucket["protect"] is True and bucket["inputs"]["forceDestroy"] is False
     bid = bucket["id"]
     key_arn = dev.one("aws:kms/key:Key")["outputs"]["arn"]
-    enc = dev.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["inputs"]
+    enc = dev.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[
+        "inputs"
+    ]
     assert enc == {
         "bucket": bid,
-        "rules": [{"applyServerSideEncryptionByDefault": {"kmsMasterKeyId": key_arn, "sseAlgorithm": "aws:kms"}, "bucketKeyEnabled": True}],
+        "rules": [
+            {
+                "applyServerSideEncryptionByDefault": {"kmsMasterKeyId": key_arn, "sseAlgorithm": "aws:kms"},
+                "bucketKeyEnabled": True,
+            }
+        ],
     }
-    assert dev.one("aws:s3/bucketVersioning:BucketVersioning")["inputs"] == {"bucket": bid, "versioningConfiguration": {"status": "Enabled"}}
+    assert dev.one("aws:s3/bucketVersioning:BucketVersioning")["inputs"] == {
+        "bucket": bid,
+        "versioningConfiguration": {"status": "Enabled"},
+    }
     assert dev.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")["inputs"] == {
         "bucket": bid,
         "blockPublicAcls": True,
@@ -98,8 +113,15 @@ def test_bucket_is_encrypted_versioned_private_and_protected(dev: PlanRun) -> No
         "ignorePublicAcls": True,
         "restrictPublicBuckets": True,
     }
-    assert dev.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")["inputs"]["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-    rules = {r["id"]: r for r in dev.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")["inputs"]["rules"]}
+    assert dev.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")["inputs"]["rule"] == {
+        "objectOwnership": "BucketOwnerEnforced"
+    }
+    rules = {
+        r["id"]: r
+        for r in dev.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")["inputs"][
+            "rules"
+        ]
+    }
     assert rules["abort-incomplete-multipart"]["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
     assert rules["expire-noncurrent-versions"]["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
 
@@ -126,7 +148,10 @@ def test_model_artifact_is_content_addressed_and_checksummed(dev: PlanRun) -> No
     assert obj["key"] == f"models/iris/sha256-{man.digest}/model.tar.gz"
     assert obj["checksumAlgorithm"] == "SHA256"
     assert obj["serverSideEncryption"] == "aws:kms"
-    assert obj["metadata"] == {"mlinfra-digest": man.digest, "mlinfra-sha256": man.files["model.tar.gz"].sha256}
+    assert obj["metadata"] == {
+        "mlinfra-digest": man.digest,
+        "mlinfra-sha256": man.files["model.tar.gz"].sha256,
+    }
     assert obj["source"]["path"].endswith("examples/iris/dist/model.tar.gz")
 
 
@@ -144,13 +169,20 @@ def test_role_is_for_sagemaker_only_and_least_privilege(dev: PlanRun) -> None:
     bucket_arn = dev.one("aws:s3/bucket:Bucket")["outputs"]["arn"]
     key_arn = dev.one("aws:kms/key:Key")["outputs"]["arn"]
     log_arn = dev.one("aws:cloudwatch/logGroup:LogGroup")["outputs"]["arn"]
-    stmts = {s["Sid"]: s for s in dev.doc(dev.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]}
+    stmts = {
+        s["Sid"]: s
+        for s in dev.doc(dev.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]
+    }
     assert stmts["ReadItsModel"]["Action"] == ["s3:GetObject"]
     assert stmts["ReadItsModel"]["Resource"] == [f"{bucket_arn}/models/iris/*"]
     assert stmts["UseItsKeyThroughS3"]["Resource"] == [key_arn]
-    assert stmts["UseItsKeyThroughS3"]["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
+    assert stmts["UseItsKeyThroughS3"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    }
     assert stmts["WriteItsLogs"]["Resource"] == [f"{log_arn}:*"]
-    assert stmts["PullItsImage"]["Resource"] == ["arn:aws:ecr:us-east-1:763104351884:repository/sagemaker-tritonserver"]
+    assert stmts["PullItsImage"]["Resource"] == [
+        "arn:aws:ecr:us-east-1:763104351884:repository/sagemaker-tritonserver"
+    ]
     for s in stmts.values():
         actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
         assert "*" not in actions and all(a.count(":") == 1 and not a.endswith(":*") for a in actions)
@@ -166,14 +198,22 @@ def test_model_uses_triton_with_network_isolation(dev: PlanRun) -> None:
     c = model["primaryContainer"]
     assert c["image"] == "763104351884.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.04-py3"
     assert c["environment"]["SAGEMAKER_TRITON_DEFAULT_MODEL_NAME"] == "iris"
-    assert c["modelDataUrl"] == f"s3://{dev.one('aws:s3/bucket:Bucket')['id']}/" + dev.one("aws:s3/bucketObjectv2:BucketObjectv2")["inputs"]["key"]
+    assert (
+        c["modelDataUrl"]
+        == f"s3://{dev.one('aws:s3/bucket:Bucket')['id']}/"
+        + dev.one("aws:s3/bucketObjectv2:BucketObjectv2")["inputs"]["key"]
+    )
     assert "vpcConfig" not in model
 
 
 def test_endpoint_config_is_autonamed_with_a_kms_volume_key(dev: PlanRun) -> None:
     cfg = dev.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
-    assert "name" not in cfg["inputs"] and "namePrefix" not in cfg["inputs"]  # autonamed: replaced create-before-delete
-    assert cfg["inputs"]["kmsKeyArn"] == dev.one("aws:kms/key:Key")["outputs"]["arn"]  # ml.c5.large is EBS-backed
+    assert (
+        "name" not in cfg["inputs"] and "namePrefix" not in cfg["inputs"]
+    )  # autonamed: replaced create-before-delete
+    assert (
+        cfg["inputs"]["kmsKeyArn"] == dev.one("aws:kms/key:Key")["outputs"]["arn"]
+    )  # ml.c5.large is EBS-backed
     assert cfg["inputs"]["productionVariants"] == [
         {
             "variantName": "primary",
@@ -191,14 +231,23 @@ def test_endpoint_config_is_autonamed_with_a_kms_volume_key(dev: PlanRun) -> Non
 def test_endpoint_rolls_out_canary_with_rollback_on_its_alarms(dev: PlanRun) -> None:
     ep = dev.one("aws:sagemaker/endpoint:Endpoint")["inputs"]
     assert ep["name"] == ENDPOINT
-    assert ep["endpointConfigName"] == dev.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")["outputs"]["name"]
+    assert (
+        ep["endpointConfigName"]
+        == dev.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")["outputs"]["name"]
+    )
     assert ep["deploymentConfig"] == {
         "blueGreenUpdatePolicy": {
-            "trafficRoutingConfiguration": {"type": "CANARY", "waitIntervalInSeconds": 600, "canarySize": {"type": "CAPACITY_PERCENT", "value": 10}},
+            "trafficRoutingConfiguration": {
+                "type": "CANARY",
+                "waitIntervalInSeconds": 600,
+                "canarySize": {"type": "CAPACITY_PERCENT", "value": 10},
+            },
             "terminationWaitInSeconds": 0,
             "maximumExecutionTimeoutInSeconds": 3000,
         },
-        "autoRollbackConfiguration": {"alarms": [{"alarmName": f"{ENDPOINT}-latency-p99"}, {"alarmName": f"{ENDPOINT}-error-rate"}]},
+        "autoRollbackConfiguration": {
+            "alarms": [{"alarmName": f"{ENDPOINT}-latency-p99"}, {"alarmName": f"{ENDPOINT}-error-rate"}]
+        },
     }
     alarm_names = {a["inputs"]["name"] for a in dev.of("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert {f"{ENDPOINT}-latency-p99", f"{ENDPOINT}-error-rate"} <= alarm_names
@@ -212,17 +261,28 @@ def test_alarms_have_dimensions_units_and_actions(dev: PlanRun) -> None:
         assert a["alarmActions"] == [topic_arn] and a["okActions"] == [topic_arn]
         assert a["evaluationPeriods"] == 5 and a["datapointsToAlarm"] == 5
     lat = alarms["iris-alarm-latency-p99"]
-    assert (lat["namespace"], lat["metricName"], lat["extendedStatistic"]) == ("AWS/SageMaker", "ModelLatency", "p99")
+    assert (lat["namespace"], lat["metricName"], lat["extendedStatistic"]) == (
+        "AWS/SageMaker",
+        "ModelLatency",
+        "p99",
+    )
     assert lat["threshold"] == 500_000 and lat["unit"] == "Microseconds"  # 500 ms in microseconds
     assert lat["dimensions"] == dims
     err = alarms["iris-alarm-error-rate"]
     queries = {q["id"]: q for q in err["metricQueries"]}
-    assert queries["errors"]["metric"]["metricName"] == "Invocation5XXErrors" and queries["errors"]["metric"]["dimensions"] == dims
+    assert (
+        queries["errors"]["metric"]["metricName"] == "Invocation5XXErrors"
+        and queries["errors"]["metric"]["dimensions"] == dims
+    )
     assert queries["invocations"]["metric"]["metricName"] == "Invocations"
     assert queries["error_rate"]["expression"] == "IF(invocations > 0, 100 * errors / invocations, 0)"
     assert err["threshold"] == 1
     cpu = alarms["iris-alarm-cpu"]
-    assert (cpu["namespace"], cpu["metricName"], cpu["dimensions"]) == ("/aws/sagemaker/Endpoints", "CPUUtilization", dims)
+    assert (cpu["namespace"], cpu["metricName"], cpu["dimensions"]) == (
+        "/aws/sagemaker/Endpoints",
+        "CPUUtilization",
+        dims,
+    )
     assert cpu["threshold"] == 170  # 85% x 2 vCPUs: SageMaker sums CPU utilization over cores
     assert alarms["iris-alarm-memory"]["threshold"] == 85
     assert "iris-alarm-gpu" not in alarms  # CPU endpoint
@@ -232,8 +292,15 @@ def test_topic_is_encrypted_and_notifies_the_team(dev: PlanRun) -> None:
     topic = dev.one("aws:sns/topic:Topic")
     assert topic["inputs"]["kmsMasterKeyId"] == dev.one("aws:kms/key:Key")["outputs"]["arn"]
     sub = dev.one("aws:sns/topicSubscription:TopicSubscription")["inputs"]
-    assert (sub["protocol"], sub["endpoint"], sub["topic"]) == ("email", "ml-oncall@example.com", topic["outputs"]["arn"])
-    stmts = {s["Sid"]: s for s in dev.doc(dev.one("aws:sns/topicPolicy:TopicPolicy")["inputs"]["policy"])["Statement"]}
+    assert (sub["protocol"], sub["endpoint"], sub["topic"]) == (
+        "email",
+        "ml-oncall@example.com",
+        topic["outputs"]["arn"],
+    )
+    stmts = {
+        s["Sid"]: s
+        for s in dev.doc(dev.one("aws:sns/topicPolicy:TopicPolicy")["inputs"]["policy"])["Statement"]
+    }
     assert stmts["CloudWatchAlarmsPublish"]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
 
 
@@ -269,14 +336,24 @@ def test_dashboard_shows_the_endpoint_and_its_alarms(dev: PlanRun) -> None:
     body = json.loads(dash["dashboardBody"])
     assert dash["dashboardName"] == ENDPOINT
     alarms = next(w for w in body["widgets"] if w["type"] == "alarm")["properties"]["alarms"]
-    assert sorted(alarms) == sorted(a["outputs"]["arn"] for a in dev.of("aws:cloudwatch/metricAlarm:MetricAlarm"))
+    assert sorted(alarms) == sorted(
+        a["outputs"]["arn"] for a in dev.of("aws:cloudwatch/metricAlarm:MetricAlarm")
+    )
 
 
 def test_outputs(dev: PlanRun) -> None:
     out = dev.outputs["iris"]
     assert out["endpointName"] == ENDPOINT
-    assert out["invokeUrl"] == f"https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/{ENDPOINT}/invocations"
-    assert out["alarmNames"] == [f"{ENDPOINT}-latency-p99", f"{ENDPOINT}-error-rate", f"{ENDPOINT}-cpu", f"{ENDPOINT}-memory"]
+    assert (
+        out["invokeUrl"]
+        == f"https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/{ENDPOINT}/invocations"
+    )
+    assert out["alarmNames"] == [
+        f"{ENDPOINT}-latency-p99",
+        f"{ENDPOINT}-error-rate",
+        f"{ENDPOINT}-cpu",
+        f"{ENDPOINT}-memory",
+    ]
     assert out["modelDataUrl"].startswith(f"s3://{out['artifactBucket']}/models/iris/sha256-")
     assert out["dashboardUrl"].endswith(f"#dashboards:name={ENDPOINT}")
     assert out["roleArn"].startswith("arn:aws:iam::123456789012:role/iris-role-")
@@ -290,7 +367,9 @@ def test_gpu_on_local_nvme_has_no_volume_key_and_gpu_alarm(project, run_stack) -
     gpu = run.by_name("iris-alarm-gpu")["inputs"]
     assert (gpu["metricName"], gpu["threshold"]) == ("GPUUtilization", 90)  # 90% x 1 GPU
     util = run.by_name("iris-scale-on-utilization")["inputs"]["targetTrackingScalingPolicyConfiguration"]
-    assert util["customizedMetricSpecification"]["metricName"] == "GPUUtilization" and util["targetValue"] == 70
+    assert (
+        util["customizedMetricSpecification"]["metricName"] == "GPUUtilization" and util["targetValue"] == 70
+    )
 
 
 def test_capture_is_encrypted_and_the_role_may_write_it(project, run_stack) -> None:
@@ -300,14 +379,28 @@ def test_capture_is_encrypted_and_the_role_may_write_it(project, run_stack) -> N
     dc = run.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")["inputs"]["dataCaptureConfig"]
     assert dc["enableCapture"] is True and dc["initialSamplingPercentage"] == 20
     assert dc["kmsKeyId"] == key_arn and dc["destinationS3Uri"] == f"s3://{bucket['id']}/capture/iris"
-    stmts = {s["Sid"]: s for s in run.doc(run.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]}
+    stmts = {
+        s["Sid"]: s
+        for s in run.doc(run.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]
+    }
     assert stmts["WriteItsCapture"]["Resource"] == [f"{bucket['outputs']['arn']}/capture/iris/*"]
 
 
 def test_vpc_placement(project, run_stack) -> None:
-    run = variant(project, run_stack, network__private=True, network__subnetIds=["subnet-1"], network__securityGroupIds=["sg-1"])
-    assert run.one("aws:sagemaker/model:Model")["inputs"]["vpcConfig"] == {"subnets": ["subnet-1"], "securityGroupIds": ["sg-1"]}
-    stmts = {s["Sid"] for s in run.doc(run.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]}
+    run = variant(
+        project,
+        run_stack,
+        network__private=True,
+        network__subnetIds=["subnet-1"],
+        network__securityGroupIds=["sg-1"],
+    )
+    assert run.one("aws:sagemaker/model:Model")["inputs"]["vpcConfig"] == {
+        "subnets": ["subnet-1"],
+        "securityGroupIds": ["sg-1"],
+    }
+    stmts = {
+        s["Sid"] for s in run.doc(run.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]
+    }
     assert {"PlaceInItsVpc", "ManageItsInterfaces", "DescribeItsVpc"} <= stmts
 
 
@@ -319,10 +412,19 @@ def test_linear_rollout_and_schedules(project, run_stack) -> None:
         rollout__stepPercent=25,
         autoscaling__schedules=[{"name": "business-hours", "cron": "0 8 * * MON-FRI", "min": 2, "max": 4}],
     )
-    routing = run.one("aws:sagemaker/endpoint:Endpoint")["inputs"]["deploymentConfig"]["blueGreenUpdatePolicy"]["trafficRoutingConfiguration"]
-    assert routing == {"type": "LINEAR", "waitIntervalInSeconds": 600, "linearStepSize": {"type": "CAPACITY_PERCENT", "value": 25}}
+    routing = run.one("aws:sagemaker/endpoint:Endpoint")["inputs"]["deploymentConfig"][
+        "blueGreenUpdatePolicy"
+    ]["trafficRoutingConfiguration"]
+    assert routing == {
+        "type": "LINEAR",
+        "waitIntervalInSeconds": 600,
+        "linearStepSize": {"type": "CAPACITY_PERCENT", "value": 25},
+    }
     action = run.one("aws:appautoscaling/scheduledAction:ScheduledAction")["inputs"]
-    assert action["schedule"] == "cron(0 8 ? * MON-FRI *)" and action["scalableTargetAction"] == {"minCapacity": 2, "maxCapacity": 4}
+    assert action["schedule"] == "cron(0 8 ? * MON-FRI *)" and action["scalableTargetAction"] == {
+        "minCapacity": 2,
+        "maxCapacity": 4,
+    }
     assert action["name"] == "variant-iris-business-hours"
 
 
@@ -336,15 +438,23 @@ def test_serverless_endpoint(project, run_stack) -> None:
     cfg = project.base()
     ep = cfg["config"]["mlinfra:endpoints"]["iris"]
     ep["compute"] = {"serverless": {"memorySizeMb": 3072, "maxConcurrency": 10}}
-    ep["network"] = {"isolation": False, "isolationOptOutReason": "serverless inference has no network isolation"}
+    ep["network"] = {
+        "isolation": False,
+        "isolationOptOutReason": "serverless inference has no network isolation",
+    }
     ep["rollout"] = {"strategy": "all-at-once"}
     del ep["autoscaling"]
     run = run_stack(project.write("sls", cfg["config"]), project.dir)
-    (v,) = run.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")["inputs"]["productionVariants"]
+    (v,) = run.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")["inputs"][
+        "productionVariants"
+    ]
     assert v["serverlessConfig"] == {"memorySizeInMb": 3072, "maxConcurrency": 10}
     assert "instanceType" not in v
     assert run.one("aws:sagemaker/model:Model")["inputs"]["enableNetworkIsolation"] is False
-    assert sorted(a["name"] for a in run.of("aws:cloudwatch/metricAlarm:MetricAlarm")) == ["iris-alarm-error-rate", "iris-alarm-latency-p99"]
+    assert sorted(a["name"] for a in run.of("aws:cloudwatch/metricAlarm:MetricAlarm")) == [
+        "iris-alarm-error-rate",
+        "iris-alarm-latency-p99",
+    ]
     assert run.of("aws:appautoscaling/target:Target") == []
 
 
@@ -353,21 +463,35 @@ def test_published_s3_model_is_referenced_not_uploaded(project, run_stack) -> No
     run = variant(project, run_stack, model=uri)
     assert run.of("aws:s3/bucketObjectv2:BucketObjectv2") == []
     prefix = uri[: -len("manifest.json")]
-    assert run.one("aws:sagemaker/model:Model")["inputs"]["primaryContainer"]["modelDataUrl"] == prefix + "model.tar.gz"
-    stmts = {s["Sid"]: s for s in run.doc(run.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]}
-    assert stmts["ReadItsModel"]["Resource"] == ["arn:aws:s3:::models-bucket/prod/iris/sha256-" + "b" * 64 + "/*"]
+    assert (
+        run.one("aws:sagemaker/model:Model")["inputs"]["primaryContainer"]["modelDataUrl"]
+        == prefix + "model.tar.gz"
+    )
+    stmts = {
+        s["Sid"]: s
+        for s in run.doc(run.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]
+    }
+    assert stmts["ReadItsModel"]["Resource"] == [
+        "arn:aws:s3:::models-bucket/prod/iris/sha256-" + "b" * 64 + "/*"
+    ]
 
 
 def test_overrides_reach_the_child_and_protect_can_be_turned_off(project, run_stack) -> None:
     run = variant(
         project,
         run_stack,
-        overrides={"endpointConfig": {"async_inference_config": {"output_config": {"s3_output_path": "s3://x/async"}}}},
+        overrides={
+            "endpointConfig": {
+                "async_inference_config": {"output_config": {"s3_output_path": "s3://x/async"}}
+            }
+        },
         storage__protect=False,
     )
     cfg = run.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")["inputs"]
     assert cfg["asyncInferenceConfig"] == {"outputConfig": {"s3OutputPath": "s3://x/async"}}
-    assert run.one("aws:s3/bucket:Bucket")["protect"] is False and run.one("aws:kms/key:Key")["protect"] is False
+    assert (
+        run.one("aws:s3/bucket:Bucket")["protect"] is False and run.one("aws:kms/key:Key")["protect"] is False
+    )
 
 
 def test_custom_image_and_webhook(project, run_stack) -> None:
@@ -375,14 +499,23 @@ def test_custom_image_and_webhook(project, run_stack) -> None:
     cfg["config"]["mlinfra:notify"]["webhooks"] = ["https://hooks.example.com/mlinfra"]
     edit_endpoint(cfg, "serving.image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-triton:1.2")
     run = run_stack(project.write("img", cfg["config"]), project.dir)
-    assert run.one("aws:sagemaker/model:Model")["inputs"]["primaryContainer"]["image"].endswith("/my-triton:1.2")
+    assert run.one("aws:sagemaker/model:Model")["inputs"]["primaryContainer"]["image"].endswith(
+        "/my-triton:1.2"
+    )
     hook = run.by_name("iris-alerts-webhook-0")["inputs"]
     assert (hook["protocol"], hook["endpoint"]) == ("https", "https://hooks.example.com/mlinfra")
-    stmts = {s["Sid"]: s for s in run.doc(run.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]}
+    stmts = {
+        s["Sid"]: s
+        for s in run.doc(run.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])["Statement"]
+    }
     assert stmts["PullItsImage"]["Resource"] == ["arn:aws:ecr:us-east-1:123456789012:repository/my-triton"]
 
 
 def test_a_changed_config_gets_a_new_endpoint_config_name(project, run_stack) -> None:
-    a = run_stack("dev", project.dir).one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")["outputs"]["name"]
-    b = variant(project, run_stack, compute__instanceType="ml.m5.xlarge").one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")["outputs"]["name"]
+    a = run_stack("dev", project.dir).one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")[
+        "outputs"
+    ]["name"]
+    b = variant(project, run_stack, compute__instanceType="ml.m5.xlarge").one(
+        "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+    )["outputs"]["name"]
     assert a != b and a.startswith("iris-config-") and b.startswith("iris-config-")

@@ -57,7 +57,20 @@ class MotoBackedMocks(RecordingMocks):
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
-        self.c = {s: boto3.client(s, region_name=REGION) for s in ("s3", "kms", "iam", "logs", "sagemaker", "application-autoscaling", "cloudwatch", "sns", "sts")}
+        self.c = {
+            s: boto3.client(s, region_name=REGION)
+            for s in (
+                "s3",
+                "kms",
+                "iam",
+                "logs",
+                "sagemaker",
+                "application-autoscaling",
+                "cloudwatch",
+                "sns",
+                "sts",
+            )
+        }
         self.created: list[str] = []
         self.deferred_policies: list[tuple[str, str]] = []
 
@@ -82,15 +95,36 @@ class MotoBackedMocks(RecordingMocks):
             d = r["applyServerSideEncryptionByDefault"]
             c["s3"].put_bucket_encryption(
                 Bucket=i["bucket"],
-                ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": d["sseAlgorithm"], "KMSMasterKeyID": d["kmsMasterKeyId"]}, "BucketKeyEnabled": r["bucketKeyEnabled"]}]},
+                ServerSideEncryptionConfiguration={
+                    "Rules": [
+                        {
+                            "ApplyServerSideEncryptionByDefault": {
+                                "SSEAlgorithm": d["sseAlgorithm"],
+                                "KMSMasterKeyID": d["kmsMasterKeyId"],
+                            },
+                            "BucketKeyEnabled": r["bucketKeyEnabled"],
+                        }
+                    ]
+                },
             )
         elif t == "aws:s3/bucketVersioning:BucketVersioning":
-            c["s3"].put_bucket_versioning(Bucket=i["bucket"], VersioningConfiguration={"Status": i["versioningConfiguration"]["status"]})
+            c["s3"].put_bucket_versioning(
+                Bucket=i["bucket"], VersioningConfiguration={"Status": i["versioningConfiguration"]["status"]}
+            )
         elif t == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
-            flags = {k[0].upper() + k[1:]: i[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")}
-            c["s3"].put_public_access_block(Bucket=i["bucket"], PublicAccessBlockConfiguration={k.replace("Acls", "Acls"): v for k, v in flags.items()})
+            flags = {
+                k[0].upper() + k[1:]: i[k]
+                for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+            }
+            c["s3"].put_public_access_block(
+                Bucket=i["bucket"],
+                PublicAccessBlockConfiguration={k.replace("Acls", "Acls"): v for k, v in flags.items()},
+            )
         elif t == "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
-            c["s3"].put_bucket_ownership_controls(Bucket=i["bucket"], OwnershipControls={"Rules": [{"ObjectOwnership": i["rule"]["objectOwnership"]}]})
+            c["s3"].put_bucket_ownership_controls(
+                Bucket=i["bucket"],
+                OwnershipControls={"Rules": [{"ObjectOwnership": i["rule"]["objectOwnership"]}]},
+            )
         elif t == "aws:s3/bucketPolicy:BucketPolicy":
             # moto evaluates bucket policies but cannot tell an in-process request came over TLS, so the
             # TLS-only deny would refuse every later call: apply it once the stack is in (see run_in_moto).
@@ -100,24 +134,55 @@ class MotoBackedMocks(RecordingMocks):
             for r in i["rules"]:
                 rule = {"ID": r["id"], "Status": r["status"], "Filter": {"Prefix": r["filter"]["prefix"]}}
                 if "abortIncompleteMultipartUpload" in r:
-                    rule["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": r["abortIncompleteMultipartUpload"]["daysAfterInitiation"]}
+                    rule["AbortIncompleteMultipartUpload"] = {
+                        "DaysAfterInitiation": r["abortIncompleteMultipartUpload"]["daysAfterInitiation"]
+                    }
                 if "noncurrentVersionExpiration" in r:
-                    rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": r["noncurrentVersionExpiration"]["noncurrentDays"]}
+                    rule["NoncurrentVersionExpiration"] = {
+                        "NoncurrentDays": r["noncurrentVersionExpiration"]["noncurrentDays"]
+                    }
                 rules.append(rule)
-            c["s3"].put_bucket_lifecycle_configuration(Bucket=i["bucket"], LifecycleConfiguration={"Rules": rules})
-        elif t == "aws:s3/bucketObjectv2:BucketObjectv2":
-            body = Path(i["source"].path if hasattr(i["source"], "path") else i["source"]["path"]).read_bytes()
-            r = c["s3"].put_object(
-                Bucket=i["bucket"], Key=i["key"], Body=body, ChecksumAlgorithm="SHA256", ServerSideEncryption="aws:kms", SSEKMSKeyId=i["kmsKeyId"], Metadata=i["metadata"], ContentType=i["contentType"]
+            c["s3"].put_bucket_lifecycle_configuration(
+                Bucket=i["bucket"], LifecycleConfiguration={"Rules": rules}
             )
-            rid, out = i["key"], {"versionId": r.get("VersionId", ""), "checksumSha256": r["ChecksumSHA256"], "etag": r["ETag"]}
+        elif t == "aws:s3/bucketObjectv2:BucketObjectv2":
+            body = Path(
+                i["source"].path if hasattr(i["source"], "path") else i["source"]["path"]
+            ).read_bytes()
+            r = c["s3"].put_object(
+                Bucket=i["bucket"],
+                Key=i["key"],
+                Body=body,
+                ChecksumAlgorithm="SHA256",
+                ServerSideEncryption="aws:kms",
+                SSEKMSKeyId=i["kmsKeyId"],
+                Metadata=i["metadata"],
+                ContentType=i["contentType"],
+            )
+            rid, out = (
+                i["key"],
+                {
+                    "versionId": r.get("VersionId", ""),
+                    "checksumSha256": r["ChecksumSHA256"],
+                    "etag": r["ETag"],
+                },
+            )
         elif t == "aws:cloudwatch/logGroup:LogGroup":
             c["logs"].create_log_group(logGroupName=i["name"], kmsKeyId=i["kmsKeyId"])
             c["logs"].put_retention_policy(logGroupName=i["name"], retentionInDays=i["retentionInDays"])
-            arn = c["logs"].describe_log_groups(logGroupNamePrefix=i["name"])["logGroups"][0]["arn"].removesuffix(":*")
+            arn = (
+                c["logs"]
+                .describe_log_groups(logGroupNamePrefix=i["name"])["logGroups"][0]["arn"]
+                .removesuffix(":*")
+            )
             rid, out = i["name"], {"name": i["name"], "arn": arn}
         elif t == "aws:iam/role:Role":
-            role = c["iam"].create_role(RoleName=rid, AssumeRolePolicyDocument=i["assumeRolePolicy"], Description=i["description"], MaxSessionDuration=i["maxSessionDuration"])["Role"]
+            role = c["iam"].create_role(
+                RoleName=rid,
+                AssumeRolePolicyDocument=i["assumeRolePolicy"],
+                Description=i["description"],
+                MaxSessionDuration=i["maxSessionDuration"],
+            )["Role"]
             out = {"name": rid, "arn": role["Arn"], "uniqueId": role["RoleId"]}
         elif t == "aws:iam/rolePolicy:RolePolicy":
             c["iam"].put_role_policy(RoleName=i["role"], PolicyName=i["name"], PolicyDocument=i["policy"])
@@ -126,11 +191,19 @@ class MotoBackedMocks(RecordingMocks):
             kw: dict[str, Any] = {
                 "ModelName": rid,
                 "ExecutionRoleArn": i["executionRoleArn"],
-                "PrimaryContainer": {"Image": pc["image"], "ModelDataUrl": pc["modelDataUrl"], "Environment": pc["environment"], "Mode": pc["mode"]},
+                "PrimaryContainer": {
+                    "Image": pc["image"],
+                    "ModelDataUrl": pc["modelDataUrl"],
+                    "Environment": pc["environment"],
+                    "Mode": pc["mode"],
+                },
                 "EnableNetworkIsolation": i["enableNetworkIsolation"],
             }
             if "vpcConfig" in i:
-                kw["VpcConfig"] = {"Subnets": i["vpcConfig"]["subnets"], "SecurityGroupIds": i["vpcConfig"]["securityGroupIds"]}
+                kw["VpcConfig"] = {
+                    "Subnets": i["vpcConfig"]["subnets"],
+                    "SecurityGroupIds": i["vpcConfig"]["securityGroupIds"],
+                }
             out = {"name": rid, "arn": c["sagemaker"].create_model(**kw)["ModelArn"]}
         elif t == "aws:sagemaker/endpointConfiguration:EndpointConfiguration":
             variants = []
@@ -150,36 +223,70 @@ class MotoBackedMocks(RecordingMocks):
                 }
             out = {"name": rid, "arn": c["sagemaker"].create_endpoint_config(**kw)["EndpointConfigArn"]}
         elif t == "aws:sagemaker/endpoint:Endpoint":
-            arn = c["sagemaker"].create_endpoint(EndpointName=i["name"], EndpointConfigName=i["endpointConfigName"])["EndpointArn"]
+            arn = c["sagemaker"].create_endpoint(
+                EndpointName=i["name"], EndpointConfigName=i["endpointConfigName"]
+            )["EndpointArn"]
             rid, out = i["name"], {"name": i["name"], "arn": arn}
         elif t == "aws:appautoscaling/target:Target":
             c["application-autoscaling"].register_scalable_target(
-                ServiceNamespace=i["serviceNamespace"], ResourceId=i["resourceId"], ScalableDimension=i["scalableDimension"], MinCapacity=i["minCapacity"], MaxCapacity=i["maxCapacity"]
+                ServiceNamespace=i["serviceNamespace"],
+                ResourceId=i["resourceId"],
+                ScalableDimension=i["scalableDimension"],
+                MinCapacity=i["minCapacity"],
+                MaxCapacity=i["maxCapacity"],
             )
         elif t == "aws:appautoscaling/policy:Policy":
             cfg = i["targetTrackingScalingPolicyConfiguration"]
-            tt: dict[str, Any] = {"TargetValue": cfg["targetValue"], "ScaleInCooldown": cfg["scaleInCooldown"], "ScaleOutCooldown": cfg["scaleOutCooldown"]}
+            tt: dict[str, Any] = {
+                "TargetValue": cfg["targetValue"],
+                "ScaleInCooldown": cfg["scaleInCooldown"],
+                "ScaleOutCooldown": cfg["scaleOutCooldown"],
+            }
             if "predefinedMetricSpecification" in cfg:
-                tt["PredefinedMetricSpecification"] = {"PredefinedMetricType": cfg["predefinedMetricSpecification"]["predefinedMetricType"]}
+                tt["PredefinedMetricSpecification"] = {
+                    "PredefinedMetricType": cfg["predefinedMetricSpecification"]["predefinedMetricType"]
+                }
             else:
                 m = cfg["customizedMetricSpecification"]
-                tt["CustomizedMetricSpecification"] = {"MetricName": m["metricName"], "Namespace": m["namespace"], "Statistic": m["statistic"], "Dimensions": [{"Name": d["name"], "Value": d["value"]} for d in m["dimensions"]]}
+                tt["CustomizedMetricSpecification"] = {
+                    "MetricName": m["metricName"],
+                    "Namespace": m["namespace"],
+                    "Statistic": m["statistic"],
+                    "Dimensions": [{"Name": d["name"], "Value": d["value"]} for d in m["dimensions"]],
+                }
             r = c["application-autoscaling"].put_scaling_policy(
-                PolicyName=i["name"], ServiceNamespace=i["serviceNamespace"], ResourceId=i["resourceId"], ScalableDimension=i["scalableDimension"], PolicyType=i["policyType"], TargetTrackingScalingPolicyConfiguration=tt
+                PolicyName=i["name"],
+                ServiceNamespace=i["serviceNamespace"],
+                ResourceId=i["resourceId"],
+                ScalableDimension=i["scalableDimension"],
+                PolicyType=i["policyType"],
+                TargetTrackingScalingPolicyConfiguration=tt,
             )
             rid, out = i["name"], {"arn": r["PolicyARN"], "name": i["name"]}
         elif t == "aws:appautoscaling/scheduledAction:ScheduledAction":
             a = i["scalableTargetAction"]
             c["application-autoscaling"].put_scheduled_action(
-                ServiceNamespace=i["serviceNamespace"], ScheduledActionName=i["name"], ResourceId=i["resourceId"], ScalableDimension=i["scalableDimension"], Schedule=i["schedule"], Timezone=i["timezone"], ScalableTargetAction={"MinCapacity": a["minCapacity"], "MaxCapacity": a["maxCapacity"]}
+                ServiceNamespace=i["serviceNamespace"],
+                ScheduledActionName=i["name"],
+                ResourceId=i["resourceId"],
+                ScalableDimension=i["scalableDimension"],
+                Schedule=i["schedule"],
+                Timezone=i["timezone"],
+                ScalableTargetAction={"MinCapacity": a["minCapacity"], "MaxCapacity": a["maxCapacity"]},
             )
         elif t == "aws:sns/topic:Topic":
-            arn = c["sns"].create_topic(Name=out["name"], Attributes={"KmsMasterKeyId": i["kmsMasterKeyId"]})["TopicArn"]
+            arn = c["sns"].create_topic(Name=out["name"], Attributes={"KmsMasterKeyId": i["kmsMasterKeyId"]})[
+                "TopicArn"
+            ]
             rid, out = arn, {"name": out["name"], "arn": arn}
         elif t == "aws:sns/topicPolicy:TopicPolicy":
-            c["sns"].set_topic_attributes(TopicArn=i["arn"], AttributeName="Policy", AttributeValue=i["policy"])
+            c["sns"].set_topic_attributes(
+                TopicArn=i["arn"], AttributeName="Policy", AttributeValue=i["policy"]
+            )
         elif t == "aws:sns/topicSubscription:TopicSubscription":
-            arn = c["sns"].subscribe(TopicArn=i["topic"], Protocol=i["protocol"], Endpoint=i["endpoint"])["SubscriptionArn"]
+            arn = c["sns"].subscribe(TopicArn=i["topic"], Protocol=i["protocol"], Endpoint=i["endpoint"])[
+                "SubscriptionArn"
+            ]
             rid, out = arn, {"arn": arn}
         elif t == "aws:cloudwatch/metricAlarm:MetricAlarm":
             kw = {
@@ -195,19 +302,44 @@ class MotoBackedMocks(RecordingMocks):
             }
             if "metricQueries" in i:
                 kw["Metrics"] = [
-                    {"Id": q["id"], "ReturnData": q["returnData"], **({"Expression": q["expression"], "Label": q["label"]} if "expression" in q else {"MetricStat": {"Metric": _metric(q["metric"]), "Period": q["metric"]["period"], "Stat": q["metric"]["stat"]}})}
+                    {
+                        "Id": q["id"],
+                        "ReturnData": q["returnData"],
+                        **(
+                            {"Expression": q["expression"], "Label": q["label"]}
+                            if "expression" in q
+                            else {
+                                "MetricStat": {
+                                    "Metric": _metric(q["metric"]),
+                                    "Period": q["metric"]["period"],
+                                    "Stat": q["metric"]["stat"],
+                                }
+                            }
+                        ),
+                    }
                     for q in i["metricQueries"]
                 ]
             else:
-                kw.update(Namespace=i["namespace"], MetricName=i["metricName"], Period=i["period"], Dimensions=_dims(i["dimensions"]))
-                kw.update({"ExtendedStatistic": i["extendedStatistic"], "Unit": i["unit"]} if "extendedStatistic" in i else {"Statistic": i["statistic"]})
+                kw.update(
+                    Namespace=i["namespace"],
+                    MetricName=i["metricName"],
+                    Period=i["period"],
+                    Dimensions=_dims(i["dimensions"]),
+                )
+                kw.update(
+                    {"ExtendedStatistic": i["extendedStatistic"], "Unit": i["unit"]}
+                    if "extendedStatistic" in i
+                    else {"Statistic": i["statistic"]}
+                )
             c["cloudwatch"].put_metric_alarm(**kw)
             (alarm,) = c["cloudwatch"].describe_alarms(AlarmNames=[i["name"]])["MetricAlarms"]
             rid, out = i["name"], {"name": i["name"], "arn": alarm["AlarmArn"]}
         elif t == "aws:cloudwatch/dashboard:Dashboard":
             c["cloudwatch"].put_dashboard(DashboardName=i["dashboardName"], DashboardBody=i["dashboardBody"])
         else:
-            raise AssertionError(f"no moto handler for {t}: add one, so every AWS resource the component declares meets AWS's checks")
+            raise AssertionError(
+                f"no moto handler for {t}: add one, so every AWS resource the component declares meets AWS's checks"
+            )
         self.created.append(t)
         state = {**i, **out}
         self.by_key[(t, n)] = (rid, out)
@@ -216,7 +348,12 @@ class MotoBackedMocks(RecordingMocks):
     def call(self, args):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             ident = self.c["sts"].get_caller_identity()
-            return {"accountId": ident["Account"], "arn": ident["Arn"], "userId": ident["UserId"], "id": ident["Account"]}
+            return {
+                "accountId": ident["Account"],
+                "arn": ident["Arn"],
+                "userId": ident["UserId"],
+                "id": ident["Account"],
+            }
         return super().call(args)
 
 
@@ -245,7 +382,11 @@ def run_in_moto(stack: str, project_dir: Path) -> tuple[PlanRun, MotoBackedMocks
 
 @pytest.fixture
 def aws_env(monkeypatch):
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(k, v)
     with mock_aws():
         yield
@@ -261,7 +402,11 @@ def test_dev_stack_is_accepted_by_the_aws_apis(aws_env, project) -> None:
     endpoint = c["sagemaker"].describe_endpoint(EndpointName=name)
     config = c["sagemaker"].describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
     (variant,) = config["ProductionVariants"]
-    assert (variant["VariantName"], variant["InstanceType"], variant["InitialInstanceCount"]) == ("primary", "ml.c5.large", 1)
+    assert (variant["VariantName"], variant["InstanceType"], variant["InitialInstanceCount"]) == (
+        "primary",
+        "ml.c5.large",
+        1,
+    )
     model = c["sagemaker"].describe_model(ModelName=variant["ModelName"])
     assert run.one("aws:sagemaker/model:Model")["inputs"]["enableNetworkIsolation"] is True  # moto drops it
     role_name = model["ExecutionRoleArn"].rsplit("/", 1)[1]
@@ -269,11 +414,17 @@ def test_dev_stack_is_accepted_by_the_aws_apis(aws_env, project) -> None:
     assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
     (policy_name,) = c["iam"].list_role_policies(RoleName=role_name)["PolicyNames"]
     doc = c["iam"].get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
-    assert {s["Sid"] for s in doc["Statement"]} == {"ReadItsModel", "UseItsKeyThroughS3", "WriteItsLogs", "PullItsImage", "EcrLogin"}
+    assert {s["Sid"] for s in doc["Statement"]} == {
+        "ReadItsModel",
+        "UseItsKeyThroughS3",
+        "WriteItsLogs",
+        "PullItsImage",
+        "EcrLogin",
+    }
 
     # the model the endpoint serves is the bytes of the packaged archive, checksummed by S3
     url = model["PrimaryContainer"]["ModelDataUrl"]
-    bucket, key = url[len("s3://"):].split("/", 1)
+    bucket, key = url[len("s3://") :].split("/", 1)
     head = c["s3"].head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
     archive = (project.dir / "examples/iris/dist/model.tar.gz").read_bytes()
     assert head["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(archive).digest()).decode()
@@ -285,14 +436,23 @@ def test_dev_stack_is_accepted_by_the_aws_apis(aws_env, project) -> None:
     assert all(c["s3"].get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
     for b, policy in mocks.deferred_policies:
         c["s3"].put_bucket_policy(Bucket=b, Policy=policy)
-    assert json.loads(c["s3"].get_bucket_policy(Bucket=bucket)["Policy"])["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert json.loads(c["s3"].get_bucket_policy(Bucket=bucket)["Policy"])["Statement"][0]["Condition"] == {
+        "Bool": {"aws:SecureTransport": "false"}
+    }
     # and the policy bites: moto cannot prove this request is TLS, so the bucket refuses it
     with pytest.raises(c["s3"].exceptions.ClientError, match="Forbidden|AccessDenied"):
         c["s3"].put_object(Bucket=bucket, Key="models/iris/x", Body=b"x")
 
-    (target,) = c["application-autoscaling"].describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
-    assert target["ResourceId"] == f"endpoint/{name}/variant/primary" and (target["MinCapacity"], target["MaxCapacity"]) == (1, 4)
-    policies = c["application-autoscaling"].describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    (target,) = c["application-autoscaling"].describe_scalable_targets(ServiceNamespace="sagemaker")[
+        "ScalableTargets"
+    ]
+    assert target["ResourceId"] == f"endpoint/{name}/variant/primary" and (
+        target["MinCapacity"],
+        target["MaxCapacity"],
+    ) == (1, 4)
+    policies = c["application-autoscaling"].describe_scaling_policies(ServiceNamespace="sagemaker")[
+        "ScalingPolicies"
+    ]
     assert sorted(p["PolicyName"] for p in policies) == [f"{name}-cpuutilization", f"{name}-invocations"]
 
     topic_arn = c["sns"].list_topics()["Topics"][0]["TopicArn"]
@@ -325,14 +485,21 @@ def test_gpu_capture_vpc_variant_is_accepted(aws_env, project) -> None:
     assert config["ProductionVariants"][0]["InstanceType"] == "ml.g4dn.xlarge"
     assert "KmsKeyId" not in config  # local NVMe: SageMaker refuses a volume key
     assert config["DataCaptureConfig"]["InitialSamplingPercentage"] == 10
-    (action,) = c["application-autoscaling"].describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"]
+    (action,) = c["application-autoscaling"].describe_scheduled_actions(ServiceNamespace="sagemaker")[
+        "ScheduledActions"
+    ]
     assert action["Schedule"] == "cron(0 20 * * ? *)"
 
 
 def test_moto_checks_iam_documents(aws_env) -> None:
     """The IAM checks this suite relies on are live: a malformed statement is refused by the API."""
     iam = boto3.client("iam", region_name=REGION)
-    iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
-    bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3GetObject", "Resource": "*"}]}
+    iam.create_role(
+        RoleName="r", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
+    )
+    bad = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3GetObject", "Resource": "*"}],
+    }
     with pytest.raises(iam.exceptions.MalformedPolicyDocumentException):
         iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument=json.dumps(bad))

@@ -86,11 +86,17 @@ def test_fails_unknown_sku_with_suggestion() -> None:
 
 def test_fails_gpu_sku_on_cpu_endpoint() -> None:
     issue = only(config(compute__instanceType="Standard_NC6s_v3"), f"{P}.compute.instanceType")
-    assert issue.value == "Standard_NC6s_v3" and "a GPU SKU on an endpoint declared accelerator: cpu" in issue.problem
+    assert (
+        issue.value == "Standard_NC6s_v3"
+        and "a GPU SKU on an endpoint declared accelerator: cpu" in issue.problem
+    )
 
 
 def test_fails_cpu_sku_on_gpu_endpoint() -> None:
-    issue = only(config(compute__accelerator="gpu", compute__instanceType="Standard_DS3_v2"), f"{P}.compute.instanceType")
+    issue = only(
+        config(compute__accelerator="gpu", compute__instanceType="Standard_DS3_v2"),
+        f"{P}.compute.instanceType",
+    )
     assert "a CPU SKU on an endpoint declared accelerator: gpu" in issue.problem
 
 
@@ -112,12 +118,20 @@ def test_fails_schedule_min_zero() -> None:
 
 
 def test_fails_schedule_azure_recurrences_cannot_express() -> None:
-    issue = only(config(autoscaling__schedules=[{"cron": "0 8 1 * *", "min": 1, "max": 2}]), f"{P}.autoscaling.schedules[0].cron")
+    issue = only(
+        config(autoscaling__schedules=[{"cron": "0 8 1 * *", "min": 1, "max": 2}]),
+        f"{P}.autoscaling.schedules[0].cron",
+    )
     assert issue.value == "0 8 1 * *" and "day-of-month and month must be '*'" in issue.problem
 
 
 def test_fails_schedule_unknown_time_zone() -> None:
-    issue = only(config(autoscaling__schedules=[{"cron": "0 8 * * 1-5", "min": 1, "max": 2, "timezone": "Mars/Olympus"}]), f"{P}.autoscaling.schedules[0].timezone")
+    issue = only(
+        config(
+            autoscaling__schedules=[{"cron": "0 8 * * 1-5", "min": 1, "max": 2, "timezone": "Mars/Olympus"}]
+        ),
+        f"{P}.autoscaling.schedules[0].timezone",
+    )
     assert issue.value == "Mars/Olympus"
 
 
@@ -133,7 +147,10 @@ def test_fails_mirror_above_50() -> None:
 
 
 def test_fails_mirror_and_live_traffic_to_the_same_deployment() -> None:
-    issue = only(config(rollout__mirrorPercent=20, azure={"candidateTrafficPercent": 10}), f"{P}.azure.candidateTrafficPercent")
+    issue = only(
+        config(rollout__mirrorPercent=20, azure={"candidateTrafficPercent": 10}),
+        f"{P}.azure.candidateTrafficPercent",
+    )
     assert issue.value == 10 and "live traffic or mirrored traffic, not both" in issue.problem
 
 
@@ -220,7 +237,9 @@ def test_fails_unknown_region() -> None:
 def test_names_follow_azure_rules_and_are_unique_per_subscription() -> None:
     sub = "00000000-0000-0000-0000-000000000000"
     assert endpoint_name("azure-dev", "iris", sub) == "azure-dev-iris-12b9"
-    assert endpoint_name("azure-dev", "iris", "another-subscription") != endpoint_name("azure-dev", "iris", sub)
+    assert endpoint_name("azure-dev", "iris", "another-subscription") != endpoint_name(
+        "azure-dev", "iris", sub
+    )
     long = endpoint_name("a-very-long-stack-name-for-tests", "an-even-longer-endpoint-key", sub)
     assert len(long) == 32 and long[0].isalpha() and re.fullmatch(r"[a-z][a-z0-9-]{2,31}", long)
     assert endpoint_name("1prod", "iris", sub)[0].isalpha()
@@ -229,7 +248,9 @@ def test_names_follow_azure_rules_and_are_unique_per_subscription() -> None:
         assert 3 <= len(acct) <= 24 and re.fullmatch(r"[a-z0-9]+", acct), acct
         kv = key_vault_name(stack, key, sub)
         assert 3 <= len(kv) <= 24 and re.fullmatch(r"[a-z][a-z0-9]+", kv), kv
-    assert storage_account_name("azure-dev", "iris", sub) != storage_account_name("azure-dev", "iris", "other")
+    assert storage_account_name("azure-dev", "iris", sub) != storage_account_name(
+        "azure-dev", "iris", "other"
+    )
 
 
 def test_traffic_sums_to_100_and_mirror_goes_to_the_candidate() -> None:
@@ -244,31 +265,61 @@ def test_traffic_sums_to_100_and_mirror_goes_to_the_candidate() -> None:
 def test_cron_becomes_a_weekly_recurrence() -> None:
     assert recurrence("30 8,12 * * MON-FRI", "Europe/Amsterdam") == {
         "frequency": "Week",
-        "schedule": {"time_zone": "W. Europe Standard Time", "days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], "hours": [8, 12], "minutes": [30]},
+        "schedule": {
+            "time_zone": "W. Europe Standard Time",
+            "days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+            "hours": [8, 12],
+            "minutes": [30],
+        },
     }
-    assert recurrence("0 22 * * FRI-MON", "UTC")["schedule"]["days"] == ["Sunday", "Monday", "Friday", "Saturday"]
+    assert recurrence("0 22 * * FRI-MON", "UTC")["schedule"]["days"] == [
+        "Sunday",
+        "Monday",
+        "Friday",
+        "Saturday",
+    ]
     assert recurrence("0 0 * * *", "UTC")["schedule"]["days"][0] == "Sunday"
 
 
 def test_cooldowns_are_whole_iso_minutes() -> None:
-    assert [iso_minutes(s) for s in (0, 60, 90, 300, 3600, 3660)] == ["PT1M", "PT1M", "PT2M", "PT5M", "PT1H", "PT1H1M"]
+    assert [iso_minutes(s) for s in (0, 60, 90, 300, 3600, 3660)] == [
+        "PT1M",
+        "PT1M",
+        "PT2M",
+        "PT5M",
+        "PT1H",
+        "PT1H1M",
+    ]
 
 
 def test_non_2xx_threshold_is_a_share_of_the_reference_traffic() -> None:
     assert error_count_threshold(spec()) == 10  # 1% of 1000 rpm x minInstances 1
     assert error_count_threshold(spec(azure={"expectedRequestsPerMinute": 50})) == 1
-    assert error_count_threshold(spec(alerts__errorRatePercent=5, azure={"expectedRequestsPerMinute": 2000})) == 100
+    assert (
+        error_count_threshold(spec(alerts__errorRatePercent=5, azure={"expectedRequestsPerMinute": 2000}))
+        == 100
+    )
 
 
 def test_advisories_say_what_azure_does_differently() -> None:
     rules = {a["rule"]: a for a in advisories(spec())}
-    assert {"azure-no-auto-rollback", "azure-traffic-not-stepped", "azure-error-rate-as-count", "azure-capacity-owned-by-autoscale", "azure-local-model-upload"} <= set(rules)
+    assert {
+        "azure-no-auto-rollback",
+        "azure-traffic-not-stepped",
+        "azure-error-rate-as-count",
+        "azure-capacity-owned-by-autoscale",
+        "azure-local-model-upload",
+    } <= set(rules)
     assert all(a["severity"] == "warning" for a in rules.values())
     assert "{'blue': 90, 'green': 10}" in rules["azure-no-auto-rollback"]["message"]
     assert "above 10 non-2xx requests per minute" in rules["azure-error-rate-as-count"]["message"]
     assert "azure-private-endpoint-not-declared" not in rules
-    assert "azure-private-endpoint-not-declared" in {a["rule"] for a in advisories(spec(network={"private": True}))}
-    quiet = {a["rule"] for a in advisories(spec(rollout__autoRollback=False, rollout__strategy="all-at-once"))}
+    assert "azure-private-endpoint-not-declared" in {
+        a["rule"] for a in advisories(spec(network={"private": True}))
+    }
+    quiet = {
+        a["rule"] for a in advisories(spec(rollout__autoRollback=False, rollout__strategy="all-at-once"))
+    }
     assert "azure-no-auto-rollback" not in quiet and "azure-traffic-not-stepped" not in quiet
 
 

@@ -14,7 +14,9 @@ EP = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServ
 
 
 class Response:
-    def __init__(self, status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ):
         self.status_code, self._body, self.headers = status, body, headers or {}
         self.content = json.dumps(body).encode() if body is not None else b""
         self.text = self.content.decode()
@@ -61,18 +63,38 @@ def arm(monkeypatch) -> FakeArm:
 
 
 def test_create_sets_traffic_and_mirror_keeping_the_rest_and_waits(arm: FakeArm) -> None:
-    out = t._TrafficProvider().create({"endpointId": EP, "traffic": {"blue": 90, "green": 10}, "mirrorTraffic": {}, "endpointRevision": "r1"})
+    out = t._TrafficProvider().create(
+        {
+            "endpointId": EP,
+            "traffic": {"blue": 90, "green": 10},
+            "mirrorTraffic": {},
+            "endpointRevision": "r1",
+        }
+    )
     assert out.id == f"{EP}/traffic"
-    (url, body), = arm.puts
+    ((url, body),) = arm.puts
     assert url == f"https://management.azure.com{EP}?api-version={t.API_VERSION}"
     assert set(body) == {"location", "tags", "identity", "kind", "properties"}
-    assert body["properties"] == {"authMode": "AADToken", "traffic": {"blue": 90, "green": 10}, "mirrorTraffic": {}}
+    assert body["properties"] == {
+        "authMode": "AADToken",
+        "traffic": {"blue": 90, "green": 10},
+        "mirrorTraffic": {},
+    }
     assert arm.polled == ["https://op/1"]
 
 
 def test_update_moves_traffic_and_delete_sends_it_nowhere(arm: FakeArm) -> None:
     p = t._TrafficProvider()
-    p.update(f"{EP}/traffic", {}, {"endpointId": EP, "traffic": {"blue": 0, "green": 100}, "mirrorTraffic": {}, "endpointRevision": "r1"})
+    p.update(
+        f"{EP}/traffic",
+        {},
+        {
+            "endpointId": EP,
+            "traffic": {"blue": 0, "green": 100},
+            "mirrorTraffic": {},
+            "endpointRevision": "r1",
+        },
+    )
     p.delete(f"{EP}/traffic", {"endpointId": EP, "traffic": {"blue": 0, "green": 100}, "mirrorTraffic": {}})
     assert [b["properties"]["traffic"] for _, b in arm.puts] == [{"blue": 0, "green": 100}, {}]
 
@@ -86,7 +108,12 @@ def test_delete_after_the_endpoint_is_gone_is_fine(monkeypatch) -> None:
 
 def test_diff_updates_on_traffic_or_endpoint_revision_and_replaces_on_another_endpoint() -> None:
     p = t._TrafficProvider()
-    old = {"endpointId": EP, "traffic": {"blue": 90, "green": 10}, "mirrorTraffic": {}, "endpointRevision": "r1"}
+    old = {
+        "endpointId": EP,
+        "traffic": {"blue": 90, "green": 10},
+        "mirrorTraffic": {},
+        "endpointRevision": "r1",
+    }
     assert p.diff("id", old, dict(old)).changes is False
     assert p.diff("id", old, {**old, "traffic": {"blue": 50, "green": 50}}).changes is True
     assert p.diff("id", old, {**old, "endpointRevision": "r2"}).changes is True
@@ -101,4 +128,7 @@ def test_provider_survives_pulumi_serialization() -> None:
     from pulumi.dynamic.dynamic import serialize_provider
 
     restored = dill.loads(base64.b64decode(serialize_provider(t._TrafficProvider())))
-    assert type(restored).__module__ == "components.azure.traffic" and type(restored).__name__ == "_TrafficProvider"
+    assert (
+        type(restored).__module__ == "components.azure.traffic"
+        and type(restored).__name__ == "_TrafficProvider"
+    )

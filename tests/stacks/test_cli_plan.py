@@ -28,7 +28,12 @@ def test_plan_writes_the_canonical_json_plan(in_project) -> None:
     result = runner.invoke(app, ["plan", "--stack", "dev", "--out", "plan.json"])
     assert result.exit_code == 0, result.output
     plan = json.loads(Path("plan.json").read_text())
-    assert (plan["project"], plan["stack"], plan["cloud"], plan["region"]) == ("mlinfra", "dev", "aws", "us-east-1")
+    assert (plan["project"], plan["stack"], plan["cloud"], plan["region"]) == (
+        "mlinfra",
+        "dev",
+        "aws",
+        "us-east-1",
+    )
     assert len(plan["resources"]) == 28
     assert plan["findings"] == []
     assert plan["cost"]["currency"] == "USD" and 0 < plan["cost"]["monthly_min"] < plan["cost"]["monthly_max"]
@@ -77,7 +82,9 @@ def test_fails_unknown_stack(in_project) -> None:
 
 def test_policy_error_exits_1(in_project) -> None:
     cfg = in_project.base()
-    edit_endpoint(cfg, "overrides", {"bucket": {"force_destroy": True}, "key": {"enable_key_rotation": False}})
+    edit_endpoint(
+        cfg, "overrides", {"bucket": {"force_destroy": True}, "key": {"enable_key_rotation": False}}
+    )
     in_project.write("weak", cfg["config"])
     result = runner.invoke(app, ["plan", "--stack", "weak", "--out", "weak.json"])
     assert result.exit_code == 1, result.output
@@ -96,7 +103,11 @@ def test_gpu_built_model_on_a_cpu_endpoint_is_flagged(in_project) -> None:
     in_project.write("gpumodel", cfg["config"])
     result = runner.invoke(app, ["plan", "--stack", "gpumodel", "--out", "g.json"])
     assert result.exit_code == 0
-    (finding,) = [f for f in json.loads(Path("g.json").read_text())["findings"] if f["rule"] == "model-built-for-gpu-on-cpu"]
+    (finding,) = [
+        f
+        for f in json.loads(Path("g.json").read_text())["findings"]
+        if f["rule"] == "model-built-for-gpu-on-cpu"
+    ]
     assert finding["severity"] == "warning" and "--target cpu" in finding["message"]
     assert finding["resource"].endswith("mlinfra:aws:Endpoint::iris")
 

@@ -25,7 +25,10 @@ CASES: dict[str, dict[str, Any]] = {
         "component": "mlinfra:aws:Endpoint",
         "alarm": ("aws:cloudwatch/metricAlarm:MetricAlarm", "alarmActions"),
         "store": "aws:s3/bucket:Bucket",
-        "cmk": ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "kmsMasterKeyId"),
+        "cmk": (
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "kmsMasterKeyId",
+        ),
         "tags": "tags",
     },
     "azure": {
@@ -90,7 +93,9 @@ def test_one_component_parents_everything(case, project, run_stack) -> None:
         cur = r
         while cur.get("parent") and cur["parent"] != component["urn"]:
             cur = by_urn[cur["parent"]]
-        assert cur.get("parent") == component["urn"], f"{r['type']} {r['name']} is not under the endpoint component"
+        assert cur.get("parent") == component["urn"], (
+            f"{r['type']} {r['name']} is not under the endpoint component"
+        )
 
 
 def test_same_outputs_everywhere(case, project, run_stack) -> None:
@@ -126,6 +131,7 @@ def test_artifact_store_uses_a_customer_managed_key_and_is_protected(case, proje
 def test_resources_carry_the_mlinfra_tags(case, project, run_stack) -> None:
     name, c = case
     run = run_stack(project.write(f"c-{name}", stack_config(project, c)), project.dir)
+
     def tags_of(r: dict[str, Any]) -> Any:
         # a notification channel's `labels` is its configuration (the email address): its labels are userLabels
         key = USER_LABELS.get(r["type"], c["tags"])
@@ -151,7 +157,9 @@ def test_fails_the_same_bad_config_everywhere(case, project) -> None:
     from stacks.plan import load_spec
 
     name, c = case
-    cfg = stack_config(project, c, **{"autoscaling.minInstances": 3, "autoscaling.maxInstances": 2, "compute.instances": 2})
+    cfg = stack_config(
+        project, c, **{"autoscaling.minInstances": 3, "autoscaling.maxInstances": 2, "compute.instances": 2}
+    )
     with pytest.raises(ConfigError) as info:
         load_spec(project.write(f"bad-{name}", cfg), project.dir)
     issue = next(i for i in info.value.issues if i.path == "mlinfra:endpoints.iris.autoscaling.minInstances")

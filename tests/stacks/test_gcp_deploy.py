@@ -47,7 +47,14 @@ class FakeVertex:
         self.models[name] = model
         return name
 
-    def deploy_model(self, endpoint: str, model_name: str, deployment: dict[str, Any], traffic_split: dict[str, int], timeout: float) -> str:
+    def deploy_model(
+        self,
+        endpoint: str,
+        model_name: str,
+        deployment: dict[str, Any],
+        traffic_split: dict[str, int],
+        timeout: float,
+    ) -> str:
         self._step("deploy_model", (model_name, dict(traffic_split)))
         assert model_name in self.models, "deploying a model that does not exist"
         assert sum(traffic_split.values()) == 100
@@ -56,24 +63,37 @@ class FakeVertex:
         self.traffic = {(dm if k == "0" else k): v for k, v in traffic_split.items() if v}
         return dm
 
-    def undeploy_model(self, endpoint: str, deployed_model_id: str, traffic_split: dict[str, int], timeout: float) -> None:
+    def undeploy_model(
+        self, endpoint: str, deployed_model_id: str, traffic_split: dict[str, int], timeout: float
+    ) -> None:
         self._step("undeploy_model", deployed_model_id)
         if deployed_model_id not in self.deployed:
             raise NotFound(deployed_model_id)
         # Vertex undeploys a model only if it has no traffic, the new split takes it away, or it is the last one.
         last = len(self.deployed) == 1
-        assert last or self.traffic.get(deployed_model_id, 0) == 0 or traffic_split.get(deployed_model_id, 0) == 0 and traffic_split, "undeploying a model that has traffic"
+        assert (
+            last
+            or self.traffic.get(deployed_model_id, 0) == 0
+            or traffic_split.get(deployed_model_id, 0) == 0
+            and traffic_split
+        ), "undeploying a model that has traffic"
         del self.deployed[deployed_model_id]
-        self.traffic = {k: v for k, v in (traffic_split or self.traffic).items() if v and k != deployed_model_id}
+        self.traffic = {
+            k: v for k, v in (traffic_split or self.traffic).items() if v and k != deployed_model_id
+        }
 
     def set_traffic(self, endpoint: str, traffic_split: dict[str, int]) -> None:
         self._step("set_traffic", dict(traffic_split))
         assert sum(traffic_split.values()) == 100
         self.traffic = {k: v for k, v in traffic_split.items() if v}
 
-    def mutate_deployed_model(self, endpoint: str, deployed_model_id: str, deployment: dict[str, Any], timeout: float) -> None:
+    def mutate_deployed_model(
+        self, endpoint: str, deployed_model_id: str, deployment: dict[str, Any], timeout: float
+    ) -> None:
         self._step("mutate_deployed_model", deployed_model_id)
-        self.deployed[deployed_model_id].update(replicas=deployment["replicas"], autoscaling=deployment["autoscaling"])
+        self.deployed[deployed_model_id].update(
+            replicas=deployment["replicas"], autoscaling=deployment["autoscaling"]
+        )
 
     def delete_model(self, model_name: str, timeout: float) -> None:
         self._step("delete_model", model_name)
@@ -84,7 +104,10 @@ class FakeVertex:
 
     def deployed_model_healthy(self, endpoint: str, deployed_model_id: str) -> bool:
         self._step("deployed_model_healthy", deployed_model_id)
-        return deployed_model_id in self.deployed and self.deployed[deployed_model_id]["model"] not in self.unhealthy
+        return (
+            deployed_model_id in self.deployed
+            and self.deployed[deployed_model_id]["model"] not in self.unhealthy
+        )
 
     def is_not_found(self, exc: BaseException) -> bool:
         return isinstance(exc, NotFound)
@@ -93,16 +116,29 @@ class FakeVertex:
         return [c[0] for c in self.calls]
 
 
-def props(digest: str = "aaa", machine: str = "e2-standard-2", strategy: str = "canary", step: int = 10, **extra: Any) -> dict[str, Any]:
+def props(
+    digest: str = "aaa",
+    machine: str = "e2-standard-2",
+    strategy: str = "canary",
+    step: int = 10,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "project": "demo-project",
         "region": "us-central1",
         "endpoint": ENDPOINT,
         "deployedModelDisplayName": "dev-iris",
-        "model": {"displayName": "dev-iris-iris", "artifactUri": f"gs://b/models/iris/sha256-{digest}/triton/", "imageUri": "img", "digest": digest},
+        "model": {
+            "displayName": "dev-iris-iris",
+            "artifactUri": f"gs://b/models/iris/sha256-{digest}/triton/",
+            "imageUri": "img",
+            "digest": digest,
+        },
         "machine": {"machineType": machine, "acceleratorCount": 0},
         "replicas": {"min": 1, "max": 4},
-        "autoscaling": [{"metricName": "aiplatform.googleapis.com/prediction/online/cpu/utilization", "target": 70}],
+        "autoscaling": [
+            {"metricName": "aiplatform.googleapis.com/prediction/online/cpu/utilization", "target": 70}
+        ],
         "traffic": {"strategy": strategy, "stepPercent": step, "waitMinutes": 10, "autoRollback": True},
         "serviceAccount": "ml-dev-iris@demo-project.iam.gserviceaccount.com",
         "timeoutSeconds": 600,
@@ -116,7 +152,10 @@ def fake() -> FakeVertex:
 
 
 def provider(fake: FakeVertex, slept: list[float] | None = None) -> VertexDeploymentProvider:
-    return VertexDeploymentProvider(client_factory=lambda project, region: fake, sleep=(slept.append if slept is not None else lambda s: None))
+    return VertexDeploymentProvider(
+        client_factory=lambda project, region: fake,
+        sleep=(slept.append if slept is not None else lambda s: None),
+    )
 
 
 def created(fake: FakeVertex) -> tuple[VertexDeploymentProvider, dict[str, Any]]:
@@ -134,7 +173,9 @@ def test_create_uploads_then_deploys_with_all_traffic(fake: FakeVertex) -> None:
     assert outs["trafficSplit"] == {dm: 100}
     assert fake.deployed[dm]["machine"] == {"machineType": "e2-standard-2", "acceleratorCount": 0}
     assert fake.deployed[dm]["replicas"] == {"min": 1, "max": 4}
-    assert fake.deployed[dm]["autoscaling"] == [{"metricName": "aiplatform.googleapis.com/prediction/online/cpu/utilization", "target": 70}]
+    assert fake.deployed[dm]["autoscaling"] == [
+        {"metricName": "aiplatform.googleapis.com/prediction/online/cpu/utilization", "target": 70}
+    ]
     assert fake.deployed[dm]["serviceAccount"] == "ml-dev-iris@demo-project.iam.gserviceaccount.com"
     assert outs["modelName"] in fake.models
 
@@ -171,11 +212,22 @@ def test_check_refuses_missing_fields_and_zero_replicas(fake: FakeVertex) -> Non
     [
         ({"endpoint": ENDPOINT.replace("2369564069", "1111111111")}, ["endpoint"]),
         ({"region": "europe-west4"}, ["region"]),
-        ({"machine": {"machineType": "n1-standard-4", "acceleratorType": "NVIDIA_TESLA_T4", "acceleratorCount": 1}}, []),
+        (
+            {
+                "machine": {
+                    "machineType": "n1-standard-4",
+                    "acceleratorType": "NVIDIA_TESLA_T4",
+                    "acceleratorCount": 1,
+                }
+            },
+            [],
+        ),
         ({"replicas": {"min": 2, "max": 6}}, []),
     ],
 )
-def test_diff_replaces_only_on_endpoint_project_or_region(fake: FakeVertex, change: dict[str, Any], replaces: list[str]) -> None:
+def test_diff_replaces_only_on_endpoint_project_or_region(
+    fake: FakeVertex, change: dict[str, Any], replaces: list[str]
+) -> None:
     prov, outs = created(fake)
     d = prov.diff("id", outs, {**props(), **change})
     assert d.changes is True
@@ -185,7 +237,11 @@ def test_diff_replaces_only_on_endpoint_project_or_region(fake: FakeVertex, chan
 
 def test_diff_keeps_the_deployed_model_stable_only_for_in_place_changes(fake: FakeVertex) -> None:
     prov, outs = created(fake)
-    assert prov.diff("id", outs, props(replicas={"min": 2, "max": 6})).stables == ["modelName", "deployedModelId", "trafficSplit"]
+    assert prov.diff("id", outs, props(replicas={"min": 2, "max": 6})).stables == [
+        "modelName",
+        "deployedModelId",
+        "trafficSplit",
+    ]
     assert prov.diff("id", outs, props(digest="bbb")).stables == []
 
 
@@ -207,7 +263,13 @@ def test_update_canary_moves_traffic_then_undeploys_the_old_model(fake: FakeVert
     new_outs = prov.update("id", outs, props(digest="bbb")).outs
     new = new_outs["deployedModelId"]
     assert new != old
-    assert fake.names() == ["upload_model", "deploy_model", "deployed_model_healthy", "set_traffic", "undeploy_model"]
+    assert fake.names() == [
+        "upload_model",
+        "deploy_model",
+        "deployed_model_healthy",
+        "set_traffic",
+        "undeploy_model",
+    ]
     assert fake.calls[1][1][1] == {"0": 10, old: 90}  # the canary step
     assert fake.calls[3][1] == {new: 100, old: 0}
     assert slept == [600.0]  # waitMinutes
@@ -345,7 +407,9 @@ def test_the_provider_pickles_and_the_program_never_imports_the_client_library()
 
     assert serialize_provider(VertexDeploymentProvider())
     code = "import sys, components.gcp.endpoint; print(sorted(m for m in sys.modules if m.startswith('google.cloud.aiplatform')))"
-    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -380,21 +444,41 @@ def test_real_client_builds_the_vertex_requests() -> None:
     rec = _Recorder()
     client._models, client._endpoints = rec, rec  # type: ignore[assignment]
     p = props()
-    p["model"].update(command=["tritonserver"], args=["--allow-vertex-ai=true"], env={"A": "1"}, ports=[8080], kmsKeyName="projects/p/locations/r/keyRings/k/cryptoKeys/k")
+    p["model"].update(
+        command=["tritonserver"],
+        args=["--allow-vertex-ai=true"],
+        env={"A": "1"},
+        ports=[8080],
+        kmsKeyName="projects/p/locations/r/keyRings/k/cryptoKeys/k",
+    )
     p["machine"] = {"machineType": "g2-standard-4", "acceleratorType": "NVIDIA_L4", "acceleratorCount": 1}
     assert client.upload_model(p["model"], 60) == "projects/1/locations/us-central1/models/77"
     deployment = VertexDeploymentProvider._deployment(p)
-    assert client.deploy_model(ENDPOINT, "projects/1/locations/us-central1/models/77", deployment, {"0": 100}, 60) == "88"
+    assert (
+        client.deploy_model(
+            ENDPOINT, "projects/1/locations/us-central1/models/77", deployment, {"0": 100}, 60
+        )
+        == "88"
+    )
     (_, up), (_, dep) = rec.requests
     m = up["model"]
     assert up["parent"] == "projects/demo-project/locations/us-central1"
     assert m.artifact_uri == "gs://b/models/iris/sha256-aaa/triton/" and m.container_spec.image_uri == "img"
-    assert list(m.container_spec.args) == ["--allow-vertex-ai=true"] and m.container_spec.ports[0].container_port == 8080
+    assert (
+        list(m.container_spec.args) == ["--allow-vertex-ai=true"]
+        and m.container_spec.ports[0].container_port == 8080
+    )
     assert m.encryption_spec.kms_key_name == "projects/p/locations/r/keyRings/k/cryptoKeys/k"
     dm = dep["deployed_model"]
     r = dm.dedicated_resources
-    assert (r.machine_spec.machine_type, r.machine_spec.accelerator_type.name, r.machine_spec.accelerator_count) == ("g2-standard-4", "NVIDIA_L4", 1)
+    assert (
+        r.machine_spec.machine_type,
+        r.machine_spec.accelerator_type.name,
+        r.machine_spec.accelerator_count,
+    ) == ("g2-standard-4", "NVIDIA_L4", 1)
     assert (r.min_replica_count, r.max_replica_count) == (1, 4)
-    assert [(s.metric_name, s.target) for s in r.autoscaling_metric_specs] == [("aiplatform.googleapis.com/prediction/online/cpu/utilization", 70)]
+    assert [(s.metric_name, s.target) for s in r.autoscaling_metric_specs] == [
+        ("aiplatform.googleapis.com/prediction/online/cpu/utilization", 70)
+    ]
     assert dm.service_account == "ml-dev-iris@demo-project.iam.gserviceaccount.com"
     assert dict(dep["traffic_split"]) == {"0": 100}

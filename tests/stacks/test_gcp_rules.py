@@ -62,12 +62,20 @@ def spec_of(cfg: dict[str, Any]):
 def test_examples_parse() -> None:
     assert resolved_shape(spec_of(VERTEX)).machine.name == "e2-standard-2"
     shape = resolved_shape(spec_of(CLOUDRUN))
-    assert (shape.machine.name, shape.accelerator_type, shape.cloudrun_accelerator) == ("run-l4-4cpu-16gi", "NVIDIA_L4", "nvidia-l4")
+    assert (shape.machine.name, shape.accelerator_type, shape.cloudrun_accelerator) == (
+        "run-l4-4cpu-16gi",
+        "NVIDIA_L4",
+        "nvidia-l4",
+    )
 
 
 def test_every_key_of_the_aws_dev_stack_is_accepted_on_gcp() -> None:
     dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
-    cfg = {k: v for k, v in dev.items() if not k.startswith("aws:")} | {"mlinfra:cloud": "gcp", "gcp:project": "demo-project", "gcp:region": "us-central1"}
+    cfg = {k: v for k, v in dev.items() if not k.startswith("aws:")} | {
+        "mlinfra:cloud": "gcp",
+        "gcp:project": "demo-project",
+        "gcp:region": "us-central1",
+    }
     for backend, extra in (("vertex", {}), ("cloudrun", {"accelerator": "gpu", "minInstances": 0})):
         c = copy.deepcopy(cfg)
         ep = c["mlinfra:endpoints"]["iris"]
@@ -82,7 +90,11 @@ def test_every_key_of_the_aws_dev_stack_is_accepted_on_gcp() -> None:
 # ---- compute -------------------------------------------------------------------------------------------
 def test_fails_unknown_vertex_machine_with_suggestion() -> None:
     issue = only(config(compute__instanceType="e2-standard-3"), f"{P}.compute.instanceType")
-    assert issue.value == "e2-standard-3" and "not a Vertex AI machine type" in issue.problem and "did you mean" in issue.problem
+    assert (
+        issue.value == "e2-standard-3"
+        and "not a Vertex AI machine type" in issue.problem
+        and "did you mean" in issue.problem
+    )
 
 
 def test_fails_cloud_run_shape_on_vertex() -> None:
@@ -96,40 +108,69 @@ def test_fails_vertex_machine_on_cloud_run() -> None:
 
 
 def test_fails_accelerator_the_machine_cannot_take() -> None:
-    issue = only(config(compute__accelerator="gpu", compute__instanceType="n1-standard-4", compute__acceleratorType="NVIDIA_L4"), f"{P}.compute.acceleratorType")
+    issue = only(
+        config(
+            compute__accelerator="gpu",
+            compute__instanceType="n1-standard-4",
+            compute__acceleratorType="NVIDIA_L4",
+        ),
+        f"{P}.compute.acceleratorType",
+    )
     assert issue.value == "NVIDIA_L4"
     assert "n1-standard-4 cannot take NVIDIA_L4 (it takes NVIDIA_TESLA_T4)" in issue.problem
     assert "g2-standard-4" in issue.allowed
 
 
 def test_fails_t4_on_g2() -> None:
-    issue = only(config(compute__accelerator="gpu", compute__instanceType="g2-standard-8", compute__acceleratorType="nvidia-tesla-t4"), f"{P}.compute.acceleratorType")
+    issue = only(
+        config(
+            compute__accelerator="gpu",
+            compute__instanceType="g2-standard-8",
+            compute__acceleratorType="nvidia-tesla-t4",
+        ),
+        f"{P}.compute.acceleratorType",
+    )
     assert "g2-standard-8 cannot take NVIDIA_TESLA_T4" in issue.problem
 
 
 def test_fails_gpu_endpoint_on_a_machine_without_accelerators() -> None:
-    issue = only(config(compute__accelerator="gpu", compute__instanceType="e2-standard-4"), f"{P}.compute.instanceType")
+    issue = only(
+        config(compute__accelerator="gpu", compute__instanceType="e2-standard-4"), f"{P}.compute.instanceType"
+    )
     assert "e2-standard-4 takes no accelerator" in issue.problem and "n1-standard-4" in issue.allowed
 
 
 def test_fails_accelerator_count_the_machine_cannot_take() -> None:
-    issue = only(config(compute__accelerator="gpu", compute__instanceType="n1-standard-8", compute__acceleratorCount=3), f"{P}.compute.acceleratorCount")
+    issue = only(
+        config(
+            compute__accelerator="gpu", compute__instanceType="n1-standard-8", compute__acceleratorCount=3
+        ),
+        f"{P}.compute.acceleratorCount",
+    )
     assert issue.value == 3 and "counts of 1, 2, 4" in issue.problem
 
 
 def test_fails_accelerator_count_no_machine_takes() -> None:
-    cfg = config(compute__accelerator="gpu", compute__acceleratorType="NVIDIA_L4", compute__acceleratorCount=2)
+    cfg = config(
+        compute__accelerator="gpu", compute__acceleratorType="NVIDIA_L4", compute__acceleratorCount=2
+    )
     issue = only(cfg, f"{P}.compute.acceleratorCount")
     assert "no Vertex machine in the catalog takes 2 x NVIDIA_L4" in issue.problem and issue.allowed == "1"
 
 
 def test_fails_vertex_fixed_size_of_zero() -> None:
-    issue = only(config(autoscaling__enabled=False, autoscaling__minInstances=1, compute__instances=0), f"{P}.compute.instances")
+    issue = only(
+        config(autoscaling__enabled=False, autoscaling__minInstances=1, compute__instances=0),
+        f"{P}.compute.instances",
+    )
     assert issue.value == 0 and "keeps at least one replica" in issue.problem
 
 
 def test_fails_unknown_vertex_accelerator() -> None:
-    issue = only(config(compute__accelerator="gpu", compute__acceleratorType="NVIDIA_H100_80GB"), f"{P}.compute.acceleratorType")
+    issue = only(
+        config(compute__accelerator="gpu", compute__acceleratorType="NVIDIA_H100_80GB"),
+        f"{P}.compute.acceleratorType",
+    )
     assert "not an accelerator this project knows on Vertex AI" in issue.problem
 
 
@@ -160,7 +201,12 @@ def test_fails_cloud_run_cpu_shape_on_gpu_endpoint() -> None:
 
 def test_fails_serverless() -> None:
     # A serverless config the contract itself accepts (as on AWS): GCP still refuses it, saying why.
-    cfg = config(compute__serverless={"memorySizeMb": 2048}, compute__instanceType=None, network__isolation=False, network__isolationOptOutReason="x")
+    cfg = config(
+        compute__serverless={"memorySizeMb": 2048},
+        compute__instanceType=None,
+        network__isolation=False,
+        network__isolationOptOutReason="x",
+    )
     issue = only(cfg, f"{P}.compute.serverless")
     assert "SageMaker feature" in issue.problem and "cloudrun" in issue.fix
 
@@ -173,7 +219,11 @@ def test_fails_encrypt_volume() -> None:
 # ---- scaling, rollout, capture ---------------------------------------------------------------------------
 def test_fails_vertex_scale_to_zero_with_the_reason() -> None:
     issue = only(config(autoscaling__minInstances=0, compute__instances=0), f"{P}.autoscaling.minInstances")
-    assert issue.value == 0 and "keeps at least one replica" in issue.problem and "serving.backend: cloudrun" in issue.fix
+    assert (
+        issue.value == 0
+        and "keeps at least one replica" in issue.problem
+        and "serving.backend: cloudrun" in issue.fix
+    )
 
 
 def test_cloud_run_scales_to_zero() -> None:
@@ -181,7 +231,10 @@ def test_cloud_run_scales_to_zero() -> None:
 
 
 def test_fails_schedules() -> None:
-    issue = only(config(autoscaling__schedules=[{"cron": "0 8 * * 1-5", "min": 2, "max": 4}]), f"{P}.autoscaling.schedules")
+    issue = only(
+        config(autoscaling__schedules=[{"cron": "0 8 * * 1-5", "min": 2, "max": 4}]),
+        f"{P}.autoscaling.schedules",
+    )
     assert "has scheduled scaling" in issue.problem and issue.value[0]["cron"] == "0 8 * * 1-5"
 
 
@@ -202,12 +255,17 @@ def test_fails_public_vertex_ingress() -> None:
 
 
 def test_fails_unauthenticated_vertex() -> None:
-    issue = only(config(network__allowUnauthenticated=True, network__publicReason="demo"), f"{P}.network.allowUnauthenticated")
+    issue = only(
+        config(network__allowUnauthenticated=True, network__publicReason="demo"),
+        f"{P}.network.allowUnauthenticated",
+    )
     assert issue.value is True
 
 
 def test_fails_aws_subnets_and_security_groups() -> None:
-    issue = only(config(network__subnetIds=["subnet-1"], network__securityGroupIds=["sg-1"]), f"{P}.network.subnetIds")
+    issue = only(
+        config(network__subnetIds=["subnet-1"], network__securityGroupIds=["sg-1"]), f"{P}.network.subnetIds"
+    )
     assert "AWS settings" in issue.problem
 
 
@@ -217,7 +275,10 @@ def test_fails_psc_allowlist_on_cloud_run() -> None:
 
 
 def test_fails_vpc_subnetwork_on_vertex() -> None:
-    issue = only(config(gcp={"vpcSubnetwork": "projects/p/regions/us-central1/subnetworks/s"}), f"{P}.gcp.vpcSubnetwork")
+    issue = only(
+        config(gcp={"vpcSubnetwork": "projects/p/regions/us-central1/subnetworks/s"}),
+        f"{P}.gcp.vpcSubnetwork",
+    )
     assert "Cloud Run setting" in issue.problem
 
 
@@ -255,12 +316,23 @@ def rules_of(spec, region: str = "us-central1") -> dict[str, str]:
 
 def test_advisories_say_what_vertex_does_differently() -> None:
     dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
-    cfg = {k: v for k, v in dev.items() if not k.startswith("aws:")} | {"mlinfra:cloud": "gcp", "gcp:project": "demo-project"}
+    cfg = {k: v for k, v in dev.items() if not k.startswith("aws:")} | {
+        "mlinfra:cloud": "gcp",
+        "gcp:project": "demo-project",
+    }
     cfg["mlinfra:endpoints"]["iris"]["compute"]["instanceType"] = None
     found = rules_of(parse_stack(cfg, base_dir=str(ROOT)).endpoints["iris"])
-    assert set(found) == {"gcp-vertex-request-scaling", "gcp-no-cooldowns", "gcp-vertex-rollout", "gcp-vertex-rollback", "gcp-vertex-memory-alert"}
+    assert set(found) == {
+        "gcp-vertex-request-scaling",
+        "gcp-no-cooldowns",
+        "gcp-vertex-rollout",
+        "gcp-vertex-rollback",
+        "gcp-vertex-memory-alert",
+    }
     assert "request_count" in found["gcp-vertex-request-scaling"]
-    assert all(a["severity"] == "warning" for a in advisories(parse_stack(cfg, base_dir=str(ROOT)).endpoints["iris"]))
+    assert all(
+        a["severity"] == "warning" for a in advisories(parse_stack(cfg, base_dir=str(ROOT)).endpoints["iris"])
+    )
 
 
 def test_advisories_for_cloud_run_gpu_quota_and_region() -> None:
@@ -274,7 +346,17 @@ def test_catalog_separates_backends_and_records_accelerators() -> None:
     vertex = {t.name for t in catalog.types("gcp", backend="vertex")}
     cloudrun = {t.name for t in catalog.types("gcp", backend="cloudrun")}
     assert not vertex & cloudrun
-    assert {"n1-standard-2", "n1-standard-4", "n1-standard-8", "g2-standard-4", "g2-standard-8", "e2-standard-2", "e2-standard-4", "n2-standard-2", "n2-standard-4"} <= vertex
+    assert {
+        "n1-standard-2",
+        "n1-standard-4",
+        "n1-standard-8",
+        "g2-standard-4",
+        "g2-standard-8",
+        "e2-standard-2",
+        "e2-standard-4",
+        "n2-standard-2",
+        "n2-standard-4",
+    } <= vertex
     assert catalog.get("gcp", "n1-standard-4").extra["accelerators"] == {"NVIDIA_TESLA_T4": (1, 2, 4)}
     assert catalog.get("gcp", "g2-standard-4").extra["accelerators"] == {"NVIDIA_L4": (1,)}
     for t in catalog.types("gcp", "gpu", "cloudrun"):
@@ -285,9 +367,17 @@ def test_catalog_separates_backends_and_records_accelerators() -> None:
 def test_default_gpu_machine_is_the_cheapest_that_takes_the_asked_accelerator() -> None:
     l4 = resolved_shape(spec_of(config(compute__accelerator="gpu", compute__acceleratorType="nvidia-l4")))
     assert (l4.machine.name, l4.accelerator_type, l4.accelerator_count) == ("g2-standard-4", "NVIDIA_L4", 1)
-    assert resolved_shape(spec_of(config(compute__accelerator="gpu"))).machine.name == "n1-standard-2"  # + T4: cheapest
-    t4 = resolved_shape(spec_of(config(compute__accelerator="gpu", compute__acceleratorType="NVIDIA_TESLA_T4")))
-    assert (t4.machine.name, t4.accelerator_type, t4.accelerator_count) == ("n1-standard-2", "NVIDIA_TESLA_T4", 1)
+    assert (
+        resolved_shape(spec_of(config(compute__accelerator="gpu"))).machine.name == "n1-standard-2"
+    )  # + T4: cheapest
+    t4 = resolved_shape(
+        spec_of(config(compute__accelerator="gpu", compute__acceleratorType="NVIDIA_TESLA_T4"))
+    )
+    assert (t4.machine.name, t4.accelerator_type, t4.accelerator_count) == (
+        "n1-standard-2",
+        "NVIDIA_TESLA_T4",
+        1,
+    )
     assert t4.hourly_usd == pytest.approx(0.1093 + 0.4025)
 
 
@@ -299,7 +389,9 @@ def test_cost_cloud_run_scale_to_zero_has_a_zero_floor_and_a_positive_ceiling() 
 
 
 def test_cost_vertex_bills_min_to_max_replicas_with_accelerators() -> None:
-    spec = spec_of(config(compute__accelerator="gpu", compute__instanceType="n1-standard-4", compute__acceleratorCount=2))
+    spec = spec_of(
+        config(compute__accelerator="gpu", compute__instanceType="n1-standard-4", compute__acceleratorCount=2)
+    )
     (item,) = gcp_cost.compute_items("iris", spec, resolve_model(spec.model, ROOT))
     rate = 0.2186 + 2 * 0.4025
     assert item["monthly_min"] == pytest.approx(1 * rate * 730, abs=0.01)

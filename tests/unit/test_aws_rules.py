@@ -27,7 +27,9 @@ def test_fails_gpu_type_on_cpu_endpoint() -> None:
 
 
 def test_fails_cpu_type_on_gpu_endpoint() -> None:
-    issue = only(config(compute__accelerator="gpu", compute__instanceType="ml.m5.large"), f"{P}.compute.instanceType")
+    issue = only(
+        config(compute__accelerator="gpu", compute__instanceType="ml.m5.large"), f"{P}.compute.instanceType"
+    )
     assert "a CPU type on an endpoint declared accelerator: gpu" in issue.problem
 
 
@@ -37,7 +39,9 @@ def test_fails_autoscaling_burstable() -> None:
 
 
 def test_burstable_at_fixed_size_is_fine() -> None:
-    spec = parse_stack(config(compute__instanceType="ml.t2.medium", autoscaling__enabled=False), base_dir=str(ROOT))
+    spec = parse_stack(
+        config(compute__instanceType="ml.t2.medium", autoscaling__enabled=False), base_dir=str(ROOT)
+    )
     assert spec.endpoints["iris"].autoscales is False
 
 
@@ -140,12 +144,18 @@ def test_aws_cron(cron: str, expected: str) -> None:
 
 
 def test_triton_image_account_per_region() -> None:
-    assert triton_image("us-east-1", "25.04") == "763104351884.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.04-py3"
+    assert (
+        triton_image("us-east-1", "25.04")
+        == "763104351884.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.04-py3"
+    )
     assert triton_image("af-south-1").startswith("626614931356.dkr.ecr.af-south-1.amazonaws.com/")
     assert triton_image("cn-north-1").startswith("727897471807.dkr.ecr.cn-north-1.amazonaws.com.cn/")
 
 
 def test_ecr_repository_arn() -> None:
     img = triton_image("us-east-1", "25.04")
-    assert _ecr_repository_arn(img, "aws") == "arn:aws:ecr:us-east-1:763104351884:repository/sagemaker-tritonserver"
+    assert (
+        _ecr_repository_arn(img, "aws")
+        == "arn:aws:ecr:us-east-1:763104351884:repository/sagemaker-tritonserver"
+    )
     assert _ecr_repository_arn("nvcr.io/nvidia/tritonserver:25.04-py3", "aws") is None

@@ -51,7 +51,12 @@ def test_dev_stack_parses_with_contract_defaults() -> None:
     assert ep.network.isolation is True
     assert ep.storage.protect is True
     assert ep.alerts.gpu_utilization_percent == 90  # contract default, compiled only on GPU endpoints
-    assert ep.alarms_enabled == ["latency_p99_ms", "error_rate_percent", "cpu_utilization_percent", "memory_utilization_percent"]
+    assert ep.alarms_enabled == [
+        "latency_p99_ms",
+        "error_rate_percent",
+        "cpu_utilization_percent",
+        "memory_utilization_percent",
+    ]
 
 
 def test_minimal_endpoint_gets_every_default() -> None:
@@ -82,7 +87,10 @@ def test_all_errors_are_reported_at_once() -> None:
 
 
 def test_error_message_names_path_value_allowed_and_fix() -> None:
-    issue = only(config(autoscaling__minInstances=5, autoscaling__maxInstances=2, compute__instances=2), "mlinfra:endpoints.iris.autoscaling.minInstances")
+    issue = only(
+        config(autoscaling__minInstances=5, autoscaling__maxInstances=2, compute__instances=2),
+        "mlinfra:endpoints.iris.autoscaling.minInstances",
+    )
     text = str(issue)
     assert text.startswith("mlinfra:endpoints.iris.autoscaling.minInstances = 5:")
     assert "minInstances (5) is greater than maxInstances (2)" in text
@@ -135,7 +143,10 @@ def test_fails_field_types_and_ranges(patch: dict[str, Any], path: str, value: A
 
 
 def test_fails_min_greater_than_max() -> None:
-    issue = only(config(autoscaling__minInstances=3, autoscaling__maxInstances=2, compute__instances=2), "mlinfra:endpoints.iris.autoscaling.minInstances")
+    issue = only(
+        config(autoscaling__minInstances=3, autoscaling__maxInstances=2, compute__instances=2),
+        "mlinfra:endpoints.iris.autoscaling.minInstances",
+    )
     assert issue.value == 3
 
 
@@ -146,7 +157,10 @@ def test_fails_instances_outside_autoscaling_range() -> None:
 
 def test_fails_autoscaling_without_any_target() -> None:
     issue = only(
-        config(autoscaling__targetUtilizationPercent=None, autoscaling__targetInvocationsPerInstancePerMinute=None),
+        config(
+            autoscaling__targetUtilizationPercent=None,
+            autoscaling__targetInvocationsPerInstancePerMinute=None,
+        ),
         "mlinfra:endpoints.iris.autoscaling",
     )
     assert "no target" in issue.problem
@@ -163,7 +177,16 @@ def test_all_at_once_ignores_step() -> None:
 
 
 def test_fails_rollback_without_alarms() -> None:
-    off = {f"alerts__{k}": None for k in ("latencyP99Ms", "errorRatePercent", "cpuUtilizationPercent", "memoryUtilizationPercent", "gpuUtilizationPercent")}
+    off = {
+        f"alerts__{k}": None
+        for k in (
+            "latencyP99Ms",
+            "errorRatePercent",
+            "cpuUtilizationPercent",
+            "memoryUtilizationPercent",
+            "gpuUtilizationPercent",
+        )
+    }
     issue = only(config(**off), "mlinfra:endpoints.iris.rollout.autoRollback")
     assert "needs at least one alarm" in issue.problem
 
@@ -203,16 +226,24 @@ def test_fails_isolation_off_without_reason() -> None:
 
 
 def test_isolation_off_with_reason_is_accepted() -> None:
-    spec = parse_stack(config(network__isolation=False, network__isolationOptOutReason="calls a feature store"), base_dir=str(ROOT))
+    spec = parse_stack(
+        config(network__isolation=False, network__isolationOptOutReason="calls a feature store"),
+        base_dir=str(ROOT),
+    )
     assert spec.endpoints["iris"].network.isolation is False
 
 
 def test_fails_subnets_without_security_groups() -> None:
-    assert only(config(network__subnetIds=["subnet-1"]), "mlinfra:endpoints.iris.network.securityGroupIds").value == []
+    assert (
+        only(config(network__subnetIds=["subnet-1"]), "mlinfra:endpoints.iris.network.securityGroupIds").value
+        == []
+    )
 
 
 def test_fails_public_invoker_without_opt_in() -> None:
-    issue = only(config(network__allowUnauthenticated=True), "mlinfra:endpoints.iris.network.allowUnauthenticated")
+    issue = only(
+        config(network__allowUnauthenticated=True), "mlinfra:endpoints.iris.network.allowUnauthenticated"
+    )
     assert "opt-in reason" in issue.problem
 
 
@@ -263,6 +294,9 @@ def test_fails_no_endpoints() -> None:
 
 
 def test_fails_rollback_when_only_the_gpu_alert_is_left_on_a_cpu_endpoint() -> None:
-    off = {f"alerts__{k}": None for k in ("latencyP99Ms", "errorRatePercent", "cpuUtilizationPercent", "memoryUtilizationPercent")}
+    off = {
+        f"alerts__{k}": None
+        for k in ("latencyP99Ms", "errorRatePercent", "cpuUtilizationPercent", "memoryUtilizationPercent")
+    }
     issue = only(config(**off), "mlinfra:endpoints.iris.rollout.autoRollback")
     assert issue.value is True
