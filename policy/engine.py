@@ -236,12 +236,21 @@ class Stack:
     ):
         self.resources = [Res(r) for r in resources if isinstance(r, dict)]
         self.by_urn = {r.urn: r for r in self.resources}
+        # Rules ask for resources by type thousands of times on a large stack: index once.
+        self._by_type: dict[str, list[Res]] = {}
+        for r in self.resources:
+            self._by_type.setdefault(r.type, []).append(r)
+        self._order = {id(r): i for i, r in enumerate(self.resources)}
         self.profile = profile
         self.cloud = cloud
         self.notes = notes or []
 
     def of(self, *types: str) -> list[Res]:
-        return [r for r in self.resources if r.type in types]
+        """Resources of ``types``, in plan order."""
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
+        found = [r for t in dict.fromkeys(types) for r in self._by_type.get(t, ())]
+        return sorted(found, key=lambda r: self._order[id(r)])
 
     def refers(self, r: Res, key: str, target: Res) -> bool:
         """Does input ``key`` of ``r`` refer to ``target``? By property dependency, or by value."""
