@@ -96,7 +96,7 @@ class _TrafficProvider(ResourceProvider):
         apply_traffic(props["endpointId"], {}, {}, missing_ok=True)
 
 
-class EndpointTraffic(Resource):
+class EndpointTraffic(Resource, module="mlinfra", name="EndpointTraffic"):
     """Live and mirror traffic of one online endpoint, set after its deployments exist.
 
     Args:

@@ -436,8 +436,7 @@ AZURE: tuple[ReplacementRule, ...] = (
             "the old endpoint's traffic is cleared, then the new endpoint's traffic is set",
             "components/azure/traffic.py",
         )
-        # EndpointTraffic is a dynamic resource without a module name: the generic token is its type.
-        for t in ("pulumi-python:dynamic:Resource", "pulumi-python:dynamic/mlinfra:EndpointTraffic")
+        for t in ("pulumi-python:dynamic/mlinfra:EndpointTraffic",)
     ),
     _named(
         "azure-native:portal:Dashboard",
@@ -668,7 +667,7 @@ UPDATE_NOTES: tuple[UpdateNote, ...] = (
             "the endpoint's traffic split between its deployments changes (an ARM update of the endpoint)",
             "components/azure/traffic.py",
         )
-        for t in ("pulumi-python:dynamic:Resource", "pulumi-python:dynamic/mlinfra:EndpointTraffic")
+        for t in ("pulumi-python:dynamic/mlinfra:EndpointTraffic",)
     ),
     UpdateNote(
         _ML + "OnlineEndpoint",

@@ -53,7 +53,7 @@ AZURE_DEV_GRAPH = [
     ("azure-native:storage:BlobServiceProperties", "iris-blob-service"),
     ("azure-native:storage:StorageAccount", "iris-storage"),
     ("mlinfra:azure:Endpoint", "iris"),
-    ("pulumi-python:dynamic:Resource", "iris-traffic"),
+    ("pulumi-python:dynamic/mlinfra:EndpointTraffic", "iris-traffic"),
 ]
 
 
@@ -272,7 +272,7 @@ def test_autoscaled_capacity_is_not_reset_by_the_next_up(dev: PlanRun) -> None:
 
 
 def test_traffic_is_set_after_both_deployments_exist(dev: PlanRun) -> None:
-    step = dev.one("pulumi-python:dynamic:Resource", "iris-traffic")
+    step = dev.one("pulumi-python:dynamic/mlinfra:EndpointTraffic", "iris-traffic")
     assert step["inputs"]["endpointId"] == ENDPOINT_ID
     assert step["inputs"]["traffic"] == {"blue": 90, "green": 10}
     assert sum(step["inputs"]["traffic"].values()) == 100
@@ -445,7 +445,7 @@ def test_outputs(dev: PlanRun) -> None:
 # ---------------------------------------------------------------------------------------------- variants
 def test_mirror_all_at_once_and_fixed_size(project, run_stack) -> None:
     run = variant(project, run_stack, rollout__mirrorPercent=20)
-    step = run.one("pulumi-python:dynamic:Resource", "iris-traffic")["inputs"]
+    step = run.one("pulumi-python:dynamic/mlinfra:EndpointTraffic", "iris-traffic")["inputs"]
     assert step["traffic"] == {"blue": 100, "green": 0} and step["mirrorTraffic"] == {"green": 20}
     single = variant(
         project,
@@ -457,7 +457,7 @@ def test_mirror_all_at_once_and_fixed_size(project, run_stack) -> None:
     assert [d["name"] for d in single.of(DEPLOYMENT)] == ["iris-green"]
     assert "ignoreChanges" not in single.of(DEPLOYMENT)[0]  # no autoscale: the declared capacity is the truth
     assert single.of(AUTOSCALE) == []
-    assert single.one("pulumi-python:dynamic:Resource")["inputs"]["traffic"] == {"green": 100}
+    assert single.one("pulumi-python:dynamic/mlinfra:EndpointTraffic")["inputs"]["traffic"] == {"green": 100}
     assert "iris-grant-endpoint-capture-write" not in {
         r["name"] for r in single.of("azure-native:authorization:RoleAssignment")
     }
@@ -525,12 +525,12 @@ def test_gpu_existing_group_published_model_custom_image_and_overrides(project, 
     rules = run.one(AUTOSCALE, "iris-autoscale-blue")["inputs"]["profiles"][0]["rules"]
     assert rules[0]["metricTrigger"]["metricName"] == "GpuUtilizationPercentage"
     assert run.one("azure-native:storage:StorageAccount")["protect"] is False
-    assert run.one("pulumi-python:dynamic:Resource")["inputs"]["traffic"] == {"blue": 10, "green": 90}
+    assert run.one("pulumi-python:dynamic/mlinfra:EndpointTraffic")["inputs"]["traffic"] == {"blue": 10, "green": 90}
 
 
 def test_traffic_is_reapplied_when_the_endpoint_changes_and_only_then(project, run_stack) -> None:
     def revision(**patch: Any) -> str:
-        return variant(project, run_stack, **patch).one("pulumi-python:dynamic:Resource")["inputs"][
+        return variant(project, run_stack, **patch).one("pulumi-python:dynamic/mlinfra:EndpointTraffic")["inputs"][
             "endpointRevision"
         ]
 
@@ -558,5 +558,5 @@ def test_blue_green_with_two_models_routes_each_slot_to_its_version(project, run
         run.one(DEPLOYMENT, "iris-green")["inputs"]["properties"]["model"]
         == f"{ws}/models/iris/versions/2e138d1ba33c"
     )
-    assert run.one("pulumi-python:dynamic:Resource")["inputs"]["traffic"] == {"blue": 75, "green": 25}
+    assert run.one("pulumi-python:dynamic/mlinfra:EndpointTraffic")["inputs"]["traffic"] == {"blue": 75, "green": 25}
     assert len(run.of("azure-native:machinelearningservices:ModelContainer")) == 1
