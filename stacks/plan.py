@@ -139,7 +139,7 @@ def notes_for(spec: StackSpec) -> list[str]:
     notes = []
     if spec.cloud == "azure":
         notes.append(
-            "Azure ML has no automatic rollback: promote or roll back by moving endpoint traffic (docs/azure.md, "Rollout: blue/green, and promotion")."
+            "Azure ML has no automatic rollback: promote or roll back by moving endpoint traffic (docs/azure.md, section 'Rollout: blue/green, and promotion')."
         )
     return notes
 

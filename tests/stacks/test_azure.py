@@ -525,14 +525,17 @@ def test_gpu_existing_group_published_model_custom_image_and_overrides(project, 
     rules = run.one(AUTOSCALE, "iris-autoscale-blue")["inputs"]["profiles"][0]["rules"]
     assert rules[0]["metricTrigger"]["metricName"] == "GpuUtilizationPercentage"
     assert run.one("azure-native:storage:StorageAccount")["protect"] is False
-    assert run.one("pulumi-python:dynamic/mlinfra:EndpointTraffic")["inputs"]["traffic"] == {"blue": 10, "green": 90}
+    assert run.one("pulumi-python:dynamic/mlinfra:EndpointTraffic")["inputs"]["traffic"] == {
+        "blue": 10,
+        "green": 90,
+    }
 
 
 def test_traffic_is_reapplied_when_the_endpoint_changes_and_only_then(project, run_stack) -> None:
     def revision(**patch: Any) -> str:
-        return variant(project, run_stack, **patch).one("pulumi-python:dynamic/mlinfra:EndpointTraffic")["inputs"][
-            "endpointRevision"
-        ]
+        return variant(project, run_stack, **patch).one("pulumi-python:dynamic/mlinfra:EndpointTraffic")[
+            "inputs"
+        ]["endpointRevision"]
 
     base = revision(alerts__latencyP99Ms=600)
     assert revision(alerts__latencyP99Ms=700) == base  # the endpoint is untouched: no traffic write
@@ -558,5 +561,8 @@ def test_blue_green_with_two_models_routes_each_slot_to_its_version(project, run
         run.one(DEPLOYMENT, "iris-green")["inputs"]["properties"]["model"]
         == f"{ws}/models/iris/versions/2e138d1ba33c"
     )
-    assert run.one("pulumi-python:dynamic/mlinfra:EndpointTraffic")["inputs"]["traffic"] == {"blue": 75, "green": 25}
+    assert run.one("pulumi-python:dynamic/mlinfra:EndpointTraffic")["inputs"]["traffic"] == {
+        "blue": 75,
+        "green": 25,
+    }
     assert len(run.of("azure-native:machinelearningservices:ModelContainer")) == 1
