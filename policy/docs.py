@@ -1,4 +1,4 @@
-"""Keep docs/policy.md's rules table current: ``python -m policy.docs`` rewrites it from the registry."""
+"""Keep the rules tables current: ``python -m policy.docs`` rewrites docs/policy.md's and README.md's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 from policy.cli import rules_table
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "policy.md"
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "policy.md"
+README = ROOT / "README.md"
 BLOCK = re.compile(r"(<!-- rules:begin -->\n).*?(<!-- rules:end -->)", re.S)
 
 
@@ -16,7 +18,8 @@ def render(text: str) -> str:
 
 
 def main() -> int:
-    DOC.write_text(render(DOC.read_text()))
+    for path in (DOC, README):
+        path.write_text(render(path.read_text()))
     return 0
 
 

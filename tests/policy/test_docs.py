@@ -1,10 +1,14 @@
-"""docs/policy.md lists every rule with its anchors (regenerate with ``python -m policy.docs``)."""
+"""docs/policy.md and README.md list every rule with its anchors (regenerate with ``python -m policy.docs``)."""
 
 from __future__ import annotations
 
-from policy.docs import DOC, render
+import pytest
+
+from policy.docs import DOC, README, render
 
 
-def test_rules_table_is_current() -> None:
-    text = DOC.read_text()
-    assert render(text) == text, "docs/policy.md is stale: run python -m policy.docs"
+@pytest.mark.parametrize("doc", [DOC, README], ids=["docs/policy.md", "README.md"])
+def test_rules_table_is_current(doc) -> None:
+    text = doc.read_text()
+    assert "<!-- rules:begin -->" in text
+    assert render(text) == text, f"{doc.name} is stale: run python -m policy.docs"
