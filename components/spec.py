@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic.alias_generators import to_camel
 
 from components._common.errors import ConfigError, ConfigIssue, Issues
@@ -187,6 +187,16 @@ class StackSpec(_Model):
     notify: Notify = Notify()
     endpoints: dict[str, EndpointSpec]
     tags: dict[str, str] = {}
+    # Each endpoint's resolved model, resolved (and, for a local package, re-hashed) once per parse.
+    _model_refs: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def model_ref(self, key: str) -> Any:
+        """The endpoint's resolved ``ModelRef`` (``components._common.artifact``), cached on the spec."""
+        if key not in self._model_refs:
+            from components._common.artifact import resolve_model
+
+            self._model_refs[key] = resolve_model(self.endpoints[key].model, self.base_dir)
+        return self._model_refs[key]
 
 
 # ------------------------------------------------------------------------------------------ parsing
@@ -731,6 +741,7 @@ def parse_stack(
         stack_tags = {}
     raw_endpoints = own.get("endpoints")
     endpoints: dict[str, EndpointSpec] = {}
+    model_refs: dict[str, Any] = {}
     if not isinstance(raw_endpoints, dict) or not raw_endpoints:
         issues.add(
             f"{ns}endpoints",
@@ -744,7 +755,10 @@ def parse_stack(
             ep_spec, errs = parse_endpoint(str(key), raw, f"{ns}endpoints")
             issues.extend(errs)
             if isinstance(raw, dict) and isinstance(raw.get("model"), str) and raw["model"]:
-                issues.extend(_model_issues(f"{ns}endpoints.{key}.model", raw["model"], base_dir))
+                ref, errs = _resolve_model(f"{ns}endpoints.{key}.model", raw["model"], base_dir)
+                issues.extend(errs)
+                if ref is not None:
+                    model_refs[str(key)] = ref
             if ep_spec is not None:
                 endpoints[str(key)] = ep_spec
     region = None
@@ -787,19 +801,19 @@ def parse_stack(
         endpoints=endpoints,
         tags={str(k): str(v) for k, v in stack_tags.items()},
     )
+    spec._model_refs.update(model_refs)
     issues.extend(validate_for_cloud(spec.cloud, spec.region, list(spec.endpoints.values()), spec.profile))
     issues.raise_if_any()
     return spec
 
 
-def _model_issues(path: str, ref: str, base_dir: str) -> list[ConfigIssue]:
+def _resolve_model(path: str, ref: str, base_dir: str) -> tuple[Any, list[ConfigIssue]]:
     from components._common.artifact import ModelRefError, resolve_model
 
     try:
-        resolve_model(ref, base_dir)
+        return resolve_model(ref, base_dir), []
     except ModelRefError as exc:
-        return [ConfigIssue(path, ref, exc.problem, exc.allowed, exc.fix)]
-    return []
+        return None, [ConfigIssue(path, ref, exc.problem, exc.allowed, exc.fix)]
 
 
 def validate_for_cloud(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import catalog
-from components._common.artifact import resolve_model
+from components._common.artifact import ModelRef
 from components.spec import EndpointSpec, StackSpec
 
 
@@ -20,8 +20,9 @@ def estimate(spec: StackSpec, resources: list[dict[str, Any]]) -> dict[str, Any]
     items: list[dict[str, Any]] = []
     owners = _owners(resources, set(spec.endpoints))
     for key, ep in spec.endpoints.items():
-        items.extend(compute_items(spec.cloud, key, ep, spec.base_dir))
-        size = resolve_model(ep.model, spec.base_dir).archive_size
+        model = spec.model_ref(key)
+        items.extend(compute_items(spec.cloud, key, ep, model))
+        size = model.archive_size
         per_gb = getattr(cloud_catalog, "STORAGE_USD_PER_GB_MONTH", 0.0)
         if size and per_gb:
             gb = size / 1e9
@@ -53,7 +54,7 @@ def estimate(spec: StackSpec, resources: list[dict[str, Any]]) -> dict[str, Any]
     }
 
 
-def compute_items(cloud: str, key: str, ep: EndpointSpec, base_dir: str = ".") -> list[dict[str, Any]]:
+def compute_items(cloud: str, key: str, ep: EndpointSpec, model: ModelRef) -> list[dict[str, Any]]:
     """The serving capacity of one endpoint: instance-hours between min and max instances."""
     if cloud == "aws":
         from components.aws.cost import compute_items as fn
@@ -61,7 +62,7 @@ def compute_items(cloud: str, key: str, ep: EndpointSpec, base_dir: str = ".") -
         from components.azure.cost import compute_items as fn
     else:
         from components.gcp.cost import compute_items as fn
-    return fn(key, ep, resolve_model(ep.model, base_dir))
+    return fn(key, ep, model)
 
 
 def _item(endpoint: str, item: str, detail: str, lo: float, hi: float) -> dict[str, Any]:

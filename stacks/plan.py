@@ -98,8 +98,6 @@ def advisories(spec: StackSpec, resources: list[dict[str, Any]]) -> list[dict[st
     """
     import importlib
 
-    from components._common.artifact import resolve_model
-
     module = importlib.import_module(f"components.{spec.cloud}.validate")
     fn = getattr(module, "advisories", None)
     components = {
@@ -108,7 +106,7 @@ def advisories(spec: StackSpec, resources: list[dict[str, Any]]) -> list[dict[st
     out = []
     for key, ep in spec.endpoints.items():
         found = list(fn(ep, region=spec.region, profile=spec.profile)) if fn else []
-        model = resolve_model(ep.model, spec.base_dir)
+        model = spec.model_ref(key)
         if model.target == "gpu" and ep.compute.accelerator == "cpu":
             found.append(
                 {

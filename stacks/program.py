@@ -10,7 +10,6 @@ from typing import Any
 
 import pulumi
 
-from components._common.artifact import resolve_model
 from components._common.protocol import InferenceEndpoint
 from components.spec import StackSpec, parse_stack
 
@@ -43,7 +42,7 @@ def build(spec: StackSpec) -> dict[str, InferenceEndpoint]:
         }
         if spec.cloud == "gcp":
             kwargs["project"] = spec.gcp_project
-        endpoints[key] = cls(key, ep, resolve_model(ep.model, spec.base_dir), **kwargs)
+        endpoints[key] = cls(key, ep, spec.model_ref(key), **kwargs)
         pulumi.export(key, endpoints[key].exports())
     return endpoints
 
