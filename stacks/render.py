@@ -176,9 +176,7 @@ def markdown(plan: dict[str, Any]) -> str:
 
 
 def _alarms_section(plan: dict[str, Any]) -> str:
-    """The alarms-and-dashboards section (monitoring.markdown), when that module is present."""
-    try:
-        from monitoring.markdown import alarms_section
-    except ImportError:
-        return ""
+    """The alarms-and-dashboards section (monitoring.markdown)."""
+    from monitoring.markdown import alarms_section
+
     return alarms_section(plan)

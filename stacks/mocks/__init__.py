@@ -231,10 +231,7 @@ def _cloud_rules(cloud: str):
     name = {"aws": "aws", "azure-native": "azure", "gcp": "gcp", "pulumi-python": "gcp"}.get(cloud)
     if name is None:
         return None
-    try:
-        return importlib.import_module(f"stacks.mocks.{name}")
-    except ModuleNotFoundError:
-        return None
+    return importlib.import_module(f"stacks.mocks.{name}")
 
 
 class RecordingMonitor(pm.MockMonitor):
